@@ -1,0 +1,74 @@
+# Two commands do all set-up: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PY := .venv/bin/python
+PIP := .venv/bin/pip
+FLASK := .venv/bin/flask
+export FLASK_APP := wsgi.py
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: install assets translations messages run serve test test-sqlite test-postgres lint format bench chromium clean
+
+.venv/bin/python:
+	python3 -m venv .venv
+
+.stamp-python: .venv/bin/python requirements.txt requirements-dev.txt
+	set -o pipefail; $(PIP) install -q --disable-pip-version-check -r requirements-dev.txt 2>&1 \
+		| { grep -v "^WARNING: Location" || true; }
+	touch $@
+
+static/vendor/htmx.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+
+assets: static/vendor/htmx.min.js
+
+translations: .stamp-python
+	.venv/bin/pybabel compile -d app/translations >/dev/null 2>&1 || .venv/bin/pybabel compile -d app/translations
+
+# Re-extract the UI strings and merge them into the English catalog (then translate the new ones).
+messages: .stamp-python
+	.venv/bin/pybabel -q extract -F babel.cfg -k N_ -k NP_:1c,2 -k _l -k lazy_gettext \
+		--ignore-dirs=".* ._ node_modules" -o app/translations/messages.pot .
+	.venv/bin/pybabel -q update --init-missing --ignore-obsolete \
+		-i app/translations/messages.pot -d app/translations -l en
+
+install: .stamp-python assets translations
+
+# Install, migrate, load demo data, print the logins, serve (with an RQ worker when REDIS_URL is set).
+run: install
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) seed
+	@if [ -n "$$REDIS_URL" ]; then echo "RQ worker started (REDIS_URL=$$REDIS_URL)"; $(PY) worker.py & fi; \
+	echo "Serving on http://$(HOST):$(PORT)"; \
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Debian's Chromium for the browser tests (never a downloaded browser).
+chromium:
+	@(command -v chromium >/dev/null && fc-list :lang=zh | grep -q .) || (apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null)
+
+lint: .stamp-python
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+format: .stamp-python
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
+
+test-sqlite: install chromium
+	$(PY) -m pytest -n 2 -q --db=sqlite
+
+test-postgres: install
+	$(PY) -m pytest -n 2 -q --db=postgres -m "not browser"
+
+# Lint, then the whole suite on SQLite (with the browser flows) and on PostgreSQL.
+test: lint test-sqlite test-postgres
+
+bench: install
+	$(PY) -m bench.run
+
+clean:
+	rm -rf .venv node_modules static/vendor .stamp-* instance/haoshang.db

@@ -1,0 +1,1 @@
+"""Users, roles and their scope (a store or a region), member approval."""

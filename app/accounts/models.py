@@ -1,0 +1,107 @@
+"""People and what they may do. A person holds one or more role grants, each with its scope."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.clock import utcnow
+from app.extensions import db
+
+
+class Role(StrEnum):
+    OPERATOR = "operator"  # 平台运营: everything
+    SERVICE = "service"  # 客服: every order, status changes with a remark
+    STORE_STAFF = "store_staff"  # 商家: one store
+    SALES_MANAGER = "sales_manager"  # 业务经理: one region's wholesale orders
+    DRIVER = "driver"  # 司机: deliveries assigned to them in one region
+    RIDER = "rider"  # 骑手: the pool and the tasks they took
+    BUYER = "buyer"  # 会员: their own orders
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    plate_no: Mapped[str | None] = mapped_column(String(20))  # drivers' vehicle plate
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    grants: Mapped[list[RoleGrant]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="RoleGrant.id"
+    )
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)  # scrypt by default
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<User {self.phone}>"
+
+
+class RoleGrant(db.Model):
+    """One role a person holds, bound to a store or a region where the role needs one."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (UniqueConstraint("user_id", "role", "store_id", "region_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+
+    user: Mapped[User] = relationship(back_populates="grants")
+
+
+class MemberStatus(StrEnum):
+    PENDING = "pending"  # 待审核
+    APPROVED = "approved"  # 已通过
+    REJECTED = "rejected"  # 已拒绝
+
+
+class Member(db.Model):
+    """A buyer's wholesale membership: region, manager and approval by customer service."""
+
+    __tablename__ = "members"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    shop_name: Mapped[str] = mapped_column(String(100), default="")
+    wechat: Mapped[str] = mapped_column(String(50), default="")
+    status: Mapped[str] = mapped_column(String(20), default=MemberStatus.PENDING)
+    approved_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    @property
+    def approved(self) -> bool:
+        return self.status == MemberStatus.APPROVED
+
+
+class Address(db.Model):
+    __tablename__ = "addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    contact_name: Mapped[str] = mapped_column(String(50))
+    contact_phone: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(String(255))
+    is_default: Mapped[bool] = mapped_column(default=False)

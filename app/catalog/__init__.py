@@ -1,0 +1,1 @@
+"""Products and their SKUs (specs), priced in integer fen."""

@@ -1,0 +1,1 @@
+"""Same-city delivery tasks, riders, dispatch (assign or grab) and courier pushes."""

@@ -1,0 +1,31 @@
+"""Imports every domain's models so the mapper and Alembic see all tables (no models here)."""
+
+from app.accounts.models import Address, Member, RoleGrant, User
+from app.catalog.models import Product, Sku
+from app.delivery.models import DeliveryTask, DispatchSettings
+from app.jobs.models import OutboxJob
+from app.notifications.models import SmsMessage
+from app.ordering.models import CartItem, Order, OrderEvent, OrderItem
+from app.stores.models import Store
+from app.wholesale.models import Fulfilment, Region, SlipPhoto
+
+__all__ = [
+    "Address",
+    "CartItem",
+    "DeliveryTask",
+    "DispatchSettings",
+    "Fulfilment",
+    "Member",
+    "Order",
+    "OrderEvent",
+    "OrderItem",
+    "OutboxJob",
+    "Product",
+    "Region",
+    "RoleGrant",
+    "Sku",
+    "SlipPhoto",
+    "SmsMessage",
+    "Store",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""SMS through provider adapters, each message from a named template."""

@@ -1,0 +1,23 @@
+"""SMS jobs (queue `sms`)."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from app.clock import utcnow
+from app.extensions import db
+from app.jobs import job
+from app.notifications.models import SmsMessage
+from app.notifications.providers import get_provider
+
+
+@job("sms")
+def send_sms(message_id: int) -> None:
+    message = db.session.get(SmsMessage, message_id)
+    if message is None or message.status == "sent":
+        return  # idempotent: a replay sends nothing twice
+    provider = get_provider(current_app.config["SMS_PROVIDER"])
+    message.provider_ref = provider.send(message.phone, message.body)
+    message.provider = provider.name
+    message.status = "sent"
+    message.sent_at = utcnow()

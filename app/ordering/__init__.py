@@ -1,0 +1,1 @@
+"""Cart, checkout, orders, the order state machine and the one event timeline."""

@@ -1,0 +1,97 @@
+"""The driver's phone portal (司机端): deliveries to make, call and navigate, upload the slip."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, request, url_for
+from flask_babel import ngettext
+from sqlalchemy.orm import selectinload
+
+from app.errors import InvalidInput
+from app.extensions import db
+from app.jobs import commit
+from app.ordering.models import Order
+from app.ordering.scope import order_for, orders_visible_to
+from app.ordering.states import OrderStatus
+from app.web.access import portal_guard
+from app.web.i18n import translate
+from app.web.rendering import render_page_or_block, see_other
+from app.wholesale.models import Region
+from app.wholesale.services import upload_slips
+
+from .forms import SlipUploadForm
+
+bp = Blueprint("driver", __name__)
+bp.before_request(portal_guard("driver"))
+
+# tab -> (status, sort): deliveries still to make oldest first, finished ones newest first
+LIST_TABS = {
+    "todo": (OrderStatus.SHIPPED, Order.shipped_at.asc()),
+    "done": (OrderStatus.COMPLETED, Order.completed_at.desc()),
+}
+PER_PAGE = 20
+
+
+@bp.context_processor
+def driver_context() -> dict:
+    actor = g.get("actor")
+    region = db.session.get(Region, actor.region_id) if actor and actor.region_id else None
+    return {"region": region}
+
+
+@bp.get("/")
+def index():
+    tab = request.args.get("tab", "todo")
+    if tab not in LIST_TABS:
+        tab = "todo"
+    status, ordering = LIST_TABS[tab]
+    query = (
+        orders_visible_to(g.actor)
+        .where(Order.status == status)
+        .options(selectinload(Order.items))
+        .order_by(ordering, Order.id)
+    )
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    return render_page_or_block("driver/index.html", "deliveries", tab=tab, page=page)
+
+
+def _load(order_id: int) -> Order:
+    order = order_for(g.actor, order_id)
+    if order is None:
+        abort(404)
+    return order
+
+
+def _order_page(order: Order, status: int = 200, block: str | None = None, **context):
+    context.setdefault("form", SlipUploadForm(formdata=None))
+    return render_page_or_block("driver/order.html", block, status=status, order=order, **context)
+
+
+@bp.get("/orders/<int:order_id>")
+def order(order_id: int):
+    return _order_page(_load(order_id))
+
+
+@bp.post("/orders/<int:order_id>/slips")
+def slips(order_id: int):
+    order = _load(order_id)
+    form = SlipUploadForm()
+    if not form.validate_on_submit():
+        return _order_page(order, 422, "slips", form=form)
+    was_shipped = order.status == OrderStatus.SHIPPED
+    try:
+        photos = upload_slips(order, [(f.filename, f.stream) for f in form.photos.data], g.actor)
+    except InvalidInput as error:
+        if not request.htmx:
+            raise  # plain POST: the error layer flashes the message and goes back to the page
+        db.session.rollback()
+        return _order_page(order, 422, "slips", upload_error=translate(error.message))
+    commit()
+    if was_shipped:
+        message = ngettext(
+            "已上传 %(num)s 张签收单，订单已完成",
+            "已上传 %(num)s 张签收单，订单已完成",
+            len(photos),
+        )
+    else:
+        message = ngettext("已补传 %(num)s 张签收单", "已补传 %(num)s 张签收单", len(photos))
+    return see_other(url_for(".order", order_id=order.id), message)

@@ -1,0 +1,41 @@
+"""Uploaded files (signed-slip photos), served only to people whose scope includes the order."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, send_file
+from flask_login import current_user
+
+from app.accounts.actor import Actor
+from app.extensions import db
+from app.ordering.scope import order_for
+from app.wholesale.models import SlipPhoto
+from app.wholesale.services import slip_path
+
+bp = Blueprint("media", __name__)
+
+CACHE_SECONDS = 3600
+
+
+def _may_see_order(order_id: int) -> bool:
+    """Any of the person's roles will do: a manager who also drives sees the photo either way."""
+    if not current_user.is_authenticated:
+        return False
+    return any(
+        order_for(Actor.from_grant(current_user, grant), order_id) is not None
+        for grant in current_user.grants
+    )
+
+
+@bp.get("/media/slips/<int:photo_id>.jpg")
+def slip_image(photo_id: int):
+    photo = db.session.get(SlipPhoto, photo_id)
+    if photo is None or not _may_see_order(photo.order_id):
+        abort(404)  # the same answer for "no such photo" and "not yours": nothing to probe
+    path = slip_path(photo)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", max_age=CACHE_SECONDS, conditional=True)
+    response.cache_control.public = False
+    response.cache_control.private = True  # a buyer's slip must never sit in a shared cache
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

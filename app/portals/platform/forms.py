@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, Form, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.delivery.assistant import MODE_LABELS
+from app.i18n_markers import N_
+from app.ordering.search import OrderFilter
+from app.ordering.states import ORDER_MACHINE, OrderStatus
+from app.stores.models import KIND_LABELS
+
+# The moves customer service may make by hand (SPEC §7), as the buttons name them.
+STAFF_MOVES = {
+    OrderStatus.CLOSED: N_("关闭"),
+    OrderStatus.SHIPPED: N_("发货中"),
+    OrderStatus.COMPLETED: N_("完成"),
+}
+
+
+def _strip(value: str | None) -> str:
+    return (value or "").strip()
+
+
+class OrderFilterForm(Form):
+    """The order list filters, read from the query string (a GET form: no CSRF)."""
+
+    store = IntegerField(_l("店铺"), validators=[Optional()])
+    kind = SelectField(_l("类型"), choices=dict(KIND_LABELS), validate_choice=False)
+    status = SelectField(_l("状态"), choices=dict(ORDER_MACHINE.labels), validate_choice=False)
+    q = StringField(_l("订单号/手机号"), filters=[_strip], validators=[Length(max=32)])
+    date_from = DateField(_l("下单日期从"), validators=[Optional()])
+    date_to = DateField(_l("至"), validators=[Optional()])
+
+    def _given(self, field) -> bool:
+        return bool(field.data) and not field.errors
+
+    def to_filter(self) -> OrderFilter:
+        """Every filter that was filled in correctly; a broken one is ignored."""
+        return OrderFilter(
+            store_id=self.store.data if self._given(self.store) else None,
+            kind=self.kind.data if self.kind.data in KIND_LABELS else None,
+            status=self.status.data if self.status.data in ORDER_MACHINE.labels else None,
+            q=self.q.data if self._given(self.q) else "",
+            date_from=self.date_from.data if self._given(self.date_from) else None,
+            date_to=self.date_to.data if self._given(self.date_to) else None,
+        )
+
+    def args(self) -> dict[str, str]:
+        """The filters as query-string arguments, for the pager links."""
+        return {
+            name: f.raw_data[0] for name, f in self._fields.items() if f.raw_data and f.raw_data[0]
+        }
+
+
+class StaffStatusForm(FlaskForm):
+    to = SelectField(
+        _l("改为"), choices=dict(STAFF_MOVES), invalid_choice_message=_l("请选择要改为的状态")
+    )
+    remark = StringField(
+        _l("备注"),
+        filters=[_strip],
+        validators=[
+            DataRequired(_l("请填写备注")),
+            Length(max=200, message=_l("备注不能超过 200 字")),
+        ],
+    )
+
+
+class AssignDriverForm(FlaskForm):
+    driver_id = SelectField(_l("司机"), coerce=int, invalid_choice_message=_l("请选择本区域的司机"))
+
+
+class AssignRiderForm(FlaskForm):
+    rider_id = SelectField(_l("骑手"), coerce=int, invalid_choice_message=_l("请选择一名骑手"))
+
+
+class DispatchModeForm(FlaskForm):
+    mode = SelectField(
+        _l("派单模式"), choices=dict(MODE_LABELS), invalid_choice_message=_l("请选择派单模式")
+    )

@@ -1,0 +1,142 @@
+"""The rider portal (phone, one thumb): grab from the pool, tap through a delivery, see earnings."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, g, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from app.delivery.earnings import rider_earnings
+from app.delivery.models import TAP_TIME_COLUMN, TASK_MACHINE, DeliveryTask, TaskStatus
+from app.delivery.scope import in_pool, task_for, tasks_visible_to
+from app.delivery.services import advance_task, grab_task, next_tap
+from app.errors import AlreadyTaken
+from app.extensions import db
+from app.jobs import commit
+from app.ordering.models import Order
+from app.web.access import portal_guard
+from app.web.rendering import render_page_or_block, see_other
+
+from .forms import TapForm
+
+bp = Blueprint("rider", __name__)
+bp.before_request(portal_guard("rider"))
+
+POOL_SIZE = 50
+ACTIVE = (TaskStatus.ACCEPTED, TaskStatus.ARRIVED, TaskStatus.PICKED, TaskStatus.DELIVERING)
+FINISHED = (TaskStatus.DELIVERED, TaskStatus.CANCELLED)
+WITH_ITEMS = joinedload(DeliveryTask.order).selectinload(Order.items)
+
+
+def _task_or_404(task_id: int) -> DeliveryTask:
+    task = task_for(g.actor, task_id)
+    if task is None:
+        abort(404)
+    return task
+
+
+def _mine():
+    return tasks_visible_to(g.actor).where(DeliveryTask.rider_id == g.actor.user_id)
+
+
+def _card(task: DeliveryTask, form: TapForm | None = None) -> dict:
+    """What the status card needs: the tap times so far and the one next button."""
+    to = next_tap(task) if task.rider_id == g.actor.user_id else None
+    steps = [
+        (status, getattr(task, column))
+        for status, column in TAP_TIME_COLUMN.items()
+        if getattr(task, column) is not None
+    ]
+    verb = TASK_MACHINE.moves[(task.status, to)].verb if to else None
+    return dict(task=task, next_to=to, next_verb=verb, steps=steps, form=form or TapForm())
+
+
+@bp.get("/")
+def index():
+    """The pool (抢单池); the list block is polled by HTMX so pushed tasks appear by themselves."""
+    tasks = (
+        db.session.execute(
+            tasks_visible_to(g.actor)
+            .where(in_pool())
+            .options(WITH_ITEMS)
+            .order_by(DeliveryTask.announced_at.desc(), DeliveryTask.id.desc())
+            .limit(POOL_SIZE)
+        )
+        .scalars()
+        .all()
+    )
+    active = db.session.scalar(
+        select(func.count()).select_from(_mine().where(DeliveryTask.status.in_(ACTIVE)).subquery())
+    )
+    return render_page_or_block(
+        "rider/pool.html",
+        "pool",
+        tasks=tasks,
+        active_count=active,
+        poll_seconds=current_app.config["RIDER_POLL_SECONDS"],
+    )
+
+
+def _grab_or_lose(task_id: int) -> DeliveryTask | None:
+    """The grabbed task, or None when another rider has it (it left this rider's scope)."""
+    task = task_for(g.actor, task_id)
+    if task is None:
+        return None
+    try:
+        grab_task(task, g.actor)  # my own second tap is no error
+        commit()
+    except AlreadyTaken:
+        db.session.rollback()
+        return None
+    return task
+
+
+@bp.post("/tasks/<int:task_id>/grab")
+def grab(task_id: int):
+    task = _grab_or_lose(task_id)
+    if request.htmx:  # the card is swapped in place: 抢单成功 or 已被抢
+        status = 200 if task else 409
+        return render_page_or_block(
+            "rider/pool.html", "card", status=status, task=task, task_id=task_id
+        )
+    if task is None:
+        return see_other(url_for(".index"), _("已被抢"), "error")
+    return see_other(url_for(".task", task_id=task.id), _("抢单成功"))
+
+
+@bp.get("/tasks")
+def tasks():
+    finished = request.args.get("tab") == "done"
+    query = (
+        _mine()
+        .where(DeliveryTask.status.in_(FINISHED if finished else ACTIVE))
+        .options(WITH_ITEMS)
+        .order_by(DeliveryTask.accepted_at.desc() if finished else DeliveryTask.accepted_at)
+    )
+    page = db.paginate(query, per_page=20, error_out=False)
+    return render_page_or_block("rider/tasks.html", "list", page=page, finished=finished)
+
+
+@bp.get("/tasks/<int:task_id>")
+def task(task_id: int):
+    return render_page_or_block("rider/task.html", **_card(_task_or_404(task_id)))
+
+
+@bp.post("/tasks/<int:task_id>/status")
+def tap(task_id: int):
+    """One tap of the big button; a repeated tap changes nothing and shows the card again."""
+    task = _task_or_404(task_id)
+    form = TapForm()
+    if not form.validate_on_submit():
+        return render_page_or_block("rider/task.html", "card", status=422, **_card(task, form))
+    advance_task(task, form.to.data, g.actor)
+    commit()
+    if request.htmx:
+        return render_page_or_block("rider/task.html", "card", **_card(task))
+    return see_other(url_for(".task", task_id=task.id))
+
+
+@bp.get("/me")
+def me():
+    return render_page_or_block("rider/me.html", earnings=rider_earnings(g.actor.user_id))

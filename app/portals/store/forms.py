@@ -1,0 +1,89 @@
+"""Forms of the store back office: order filters, shipping, the receipt printer."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    IntegerField,
+    RadioField,
+    SearchField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+
+from app.ordering.search import OrderFilter
+from app.ordering.states import ORDER_MACHINE
+from app.stores.services import PRINTER_ENCODINGS
+
+STATUS_CHOICES = [
+    SelectChoice("", _l("全部状态")),
+    *(SelectChoice(status, _l(label)) for status, label in ORDER_MACHINE.labels.items()),
+]
+SHIP_METHODS = {"assistant": _l("配送助手")}
+
+
+class OrderFilterForm(FlaskForm):
+    """Read from the query string: a filtered list is a URL the store can bookmark or share."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("状态"), choices=STATUS_CHOICES, default="", validate_choice=False)
+    q = SearchField(_l("订单号 / 手机号"), validators=[Optional(), Length(max=32)])
+    date_from = DateField(_l("下单日期从"), validators=[Optional()])
+    date_to = DateField(_l("至"), validators=[Optional()])
+
+    def to_filter(self) -> OrderFilter:
+        """Only the values that parsed; a broken date is ignored rather than failing the list."""
+        return OrderFilter(
+            status=self.status.data if self.status.data in ORDER_MACHINE.labels else None,
+            q=(self.q.data or "").strip() if not self.q.errors else "",
+            date_from=None if self.date_from.errors else self.date_from.data,
+            date_to=None if self.date_to.errors else self.date_to.data,
+        )
+
+    def query_args(self) -> dict[str, str]:
+        """The filters as query-string arguments, so the pager keeps them."""
+        args = {name: field.raw_data[0] for name, field in self._fields.items() if field.raw_data}
+        return {name: value for name, value in args.items() if value}
+
+
+class ShipForm(FlaskForm):
+    method = RadioField(
+        _l("发货方式"),
+        choices=[SelectChoice(value, label) for value, label in SHIP_METHODS.items()],
+        default="assistant",
+        invalid_choice_message=_l("请选择发货方式"),
+        validators=[InputRequired(_l("请选择发货方式"))],
+    )
+
+
+class PrinterForm(FlaskForm):
+    """Field names follow the Store columns so the form loads straight from the store."""
+
+    printer_host = StringField(
+        _l("打印机地址"),
+        validators=[
+            Optional(),
+            Length(max=100),
+            Regexp(r"^[A-Za-z0-9.\-:]+$", message=_l("请填写打印机的 IP 地址或主机名")),
+        ],
+    )
+    printer_port = IntegerField(
+        _l("端口"),
+        default=9100,
+        validators=[
+            InputRequired(_l("请填写端口")),
+            NumberRange(min=1, max=65535, message=_l("端口须在 1-65535 之间")),
+        ],
+    )
+    printer_encoding = SelectField(
+        _l("编码"),
+        choices=[SelectChoice(name, name.upper()) for name in PRINTER_ENCODINGS],
+        default="gb18030",
+        invalid_choice_message=_l("请选择打印机编码"),
+    )

@@ -1,0 +1,1 @@
+"""Sub-merchant stores: profile, business status, delivery rules, printers."""

@@ -1,0 +1,1 @@
+"""Shared view helpers: access guards, rendering pages or their fragments, error pages."""

@@ -1,0 +1,46 @@
+"""Plain answers for refused actions and missing pages, as a page or an HTMX fragment."""
+
+from __future__ import annotations
+
+from flask import Flask, flash, redirect, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from app.errors import DomainError
+from app.extensions import db
+from app.i18n_markers import N_
+from app.web.i18n import translate
+
+PAGE_MESSAGES = {
+    403: N_("您没有访问该页面的权限"),
+    404: N_("页面不存在，或您无权查看"),
+    413: N_("上传的文件太大了"),
+    429: N_("操作太频繁，请稍后再试"),
+}
+
+
+def _answer(message: str, status: int):
+    # A catalog msgid (a static domain or page message) in the person's language; a message
+    # formatted with names (not in the catalog) is shown as the domain wrote it, in Chinese.
+    message = translate(message)
+    if request.htmx:
+        # A fragment for the flash area; htmx is configured to swap 4xx answers (see base.html).
+        html = render_template("components/flash_fragment.html", message=message, category="error")
+        return html, status, {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}
+    if request.method == "POST" and status in (409, 422, 413, 400) and request.referrer:
+        flash(message, "error")
+        return redirect(request.referrer, code=303)
+    return render_template("error.html", message=message, status=status), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        db.session.rollback()  # nothing of the refused action is kept
+        return _answer(error.message, error.status_code)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return _answer(N_("页面已过期，请刷新后重试"), 400)
+
+    for status, message in PAGE_MESSAGES.items():
+        app.register_error_handler(status, lambda e, m=message, s=status: _answer(m, s))

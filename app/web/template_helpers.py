@@ -1,0 +1,123 @@
+"""Filters and globals every template may use: money, local time, labels, the actor."""
+
+from __future__ import annotations
+
+from flask import Flask, g
+from flask_babel import get_locale, pgettext
+
+from app.clock import to_local
+from app.delivery.models import TASK_MACHINE
+from app.i18n_markers import N_
+from app.money import format_fen
+from app.ordering import payment, states
+from app.ordering.states import MANAGER_LABELS, ORDER_MACHINE
+from app.web.access import PORTAL_ROLES, ROLE_LABELS, ROLE_PORTAL
+from app.web.i18n import translate
+
+PORTAL_LABELS = {
+    "platform": N_("平台管理"),
+    "store": N_("商家后台"),
+    "sales": N_("业务端"),
+    "driver": N_("司机端"),
+    "rider": N_("配送员"),
+    "shop": N_("商城"),
+}
+
+
+def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    local = to_local(value)
+    return local.strftime(fmt) if local else ""
+
+
+# The labels below are Chinese msgids kept in the domain (marked with N_); they are translated
+# here, at render time, into the language of the request.
+
+
+def order_status(status: str | None) -> str:
+    return translate(ORDER_MACHINE.label(status))
+
+
+def task_status(status: str | None) -> str:
+    return translate(TASK_MACHINE.label(status))
+
+
+def payment_label(method: str) -> str:
+    return translate(payment.payment_label(method))
+
+
+def role_label(role: str | None) -> str:
+    return translate(ROLE_LABELS.get(role or "", role))
+
+
+def portal_label(portal: str | None) -> str:
+    return translate(PORTAL_LABELS.get(portal or "", portal))
+
+
+def buyer_label(kind: str, status: str) -> str:
+    """What the buyer reads in the order centre (wording differs per store kind)."""
+    return translate(states.buyer_label(kind, status))
+
+
+def manager_label(status: str) -> str:
+    """What the wholesale sales manager reads; the general order label where it has none."""
+    return translate(MANAGER_LABELS.get(status) or ORDER_MACHINE.label(status))
+
+
+def task_action(verb: str | None) -> str:
+    """The rider's button for a move of TASK_MACHINE (marked NP_("task action", ...))."""
+    return pgettext("task action", verb) if verb else ""
+
+
+def event_label(event) -> str:
+    machine = TASK_MACHINE if event.machine == "delivery" else ORDER_MACHINE
+    return translate(machine.label(event.to_status))
+
+
+def event_actor(event) -> str:
+    """Who made the move; the system actor is named in the reader's language."""
+    if event.actor_role == "system" or not event.actor_name:
+        return role_label("system")
+    return event.actor_name
+
+
+def grant_label(grant) -> str:
+    """ "商家 · 椰城小厨", "业务经理 · 海口": the role and its scope, for the switcher."""
+    from app.extensions import db
+    from app.stores.models import Store
+    from app.wholesale.models import Region
+
+    scope = ""
+    if grant.store_id:
+        scope = db.session.get(Store, grant.store_id).name
+    elif grant.region_id:
+        scope = db.session.get(Region, grant.region_id).name
+    label = role_label(grant.role)
+    return f"{label} · {scope}" if scope else label
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.add_template_filter(format_fen, "money")
+    app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(payment_label, "payment_label")
+    app.add_template_filter(order_status, "order_status")
+    app.add_template_filter(task_status, "task_status")
+    app.add_template_filter(manager_label, "manager_label")
+    app.add_template_filter(task_action, "task_action")
+    app.add_template_filter(event_label, "event_label")
+    app.add_template_filter(event_actor, "event_actor")
+    app.add_template_filter(role_label, "role_label")
+    app.add_template_filter(portal_label, "portal_label")
+    app.add_template_filter(translate, "translated")
+    app.add_template_global(buyer_label, "buyer_label")
+    app.add_template_global(grant_label, "grant_label")
+
+    @app.context_processor
+    def portal_context():
+        return {
+            "actor": g.get("actor"),
+            "portal": g.get("portal"),
+            "PORTAL_LABELS": PORTAL_LABELS,
+            "ROLE_PORTAL": ROLE_PORTAL,
+            "PORTAL_ROLES": PORTAL_ROLES,
+            "locale": str(get_locale() or "zh_CN"),
+        }

@@ -1,0 +1,1 @@
+"""Business regions, sales managers, drivers, order confirmation and signed slips."""

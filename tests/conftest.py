@@ -1,0 +1,161 @@
+"""Test set-up: a real database per xdist worker (SQLite file or PostgreSQL), built by the
+migrations once, emptied after every test; Redis on its own db index per worker.
+
+Pick the backend with `--db=sqlite` (default) or `--db=postgres`. A service that is not
+reachable fails the run: there is no silent skip.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from app import create_app
+from app.extensions import db
+
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--db", default="sqlite", choices=("sqlite", "postgres"))
+
+
+def _worker_index(worker_id: str) -> int:
+    return int(worker_id[2:]) if worker_id.startswith("gw") else 0
+
+
+@pytest.fixture(scope="session")
+def backend(request) -> str:
+    return request.config.getoption("--db")
+
+
+@pytest.fixture(scope="session")
+def database_url(backend, worker_id, testrun_uid, tmp_path_factory):
+    """Create this worker's empty database and run every migration on it."""
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "test.db"
+        url = f"sqlite:///{path}"
+    else:
+        name = f"hs_test_{testrun_uid[:10]}_{worker_id}"  # unique per run: runs may overlap
+        admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        except sa.exc.OperationalError as exc:
+            pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL}: {exc}")
+        finally:
+            admin.dispose()
+        url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    yield url
+    if backend == "postgres":
+        admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def redis_url(worker_id) -> str:
+    """A clean Redis db for this worker; fails the test if Redis is down."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    url = f"{REDIS_BASE}/{1 + _worker_index(worker_id)}"
+    try:
+        Redis.from_url(url, socket_connect_timeout=2).flushdb()
+    except RedisError as exc:
+        pytest.fail(f"Redis is not reachable at {url}: {exc}")
+    return url
+
+
+def make_test_app(database_url: str, tmp_path: Path, **overrides):
+    config = {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "REDIS_URL": "",
+        "SECRET_KEY": "test",
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+def _empty_all_tables(app) -> None:
+    with app.app_context():
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(sa.text(f"DELETE FROM {table}"))
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_factory(database_url, tmp_path):
+    """Build an app on this worker's database; every table is emptied after the test."""
+    apps = []
+
+    def build(**overrides):
+        app = make_test_app(database_url, tmp_path, **overrides)
+        apps.append(app)
+        return app
+
+    yield build
+    if apps:
+        _empty_all_tables(apps[0])
+        for app in apps[1:]:
+            with app.app_context():
+                db.engine.dispose()
+
+
+def _fresh_g_per_request(app) -> None:
+    """The test holds an app context open for its factories; Flask reuses it for each request,
+    so without this `g` (and Flask-Login's cached user) would leak from one request to the next."""
+    from flask import g
+
+    @app.before_request
+    def _clear_g():
+        g.__dict__.clear()
+
+
+@pytest.fixture
+def app(app_factory):
+    app = app_factory()
+    _fresh_g_per_request(app)
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def login(client):
+    """Log a user in through the real login form; returns the response."""
+
+    def do_login(user, password: str = "pw123456", test_client=None):
+        c = test_client or client
+        return c.post("/login", data={"phone": user.phone, "password": password})
+
+    return do_login

@@ -1,0 +1,1 @@
+"""Unit tests for receipt rendering and printer transport."""

@@ -1,0 +1,275 @@
+"""The platform portal over HTTP: every order, staff overrides, SMS log, outbox, delivery settings."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.accounts.models import Role
+from app.delivery.models import DispatchMode, TaskStatus
+from app.delivery.services import dispatch_settings, ship_with_assistant
+from app.extensions import db
+from app.jobs import commit
+from app.jobs.models import OutboxJob, OutboxStatus
+from app.notifications.models import SmsMessage
+from app.ordering.states import OrderStatus
+from app.stores.models import StoreKind
+from tests.factories import (
+    actor_of,
+    make_buyer,
+    make_product,
+    make_region,
+    make_store,
+    make_user,
+    place_order,
+)
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def service(app):
+    return make_user(Role.SERVICE, name="李客服")
+
+
+@pytest.fixture
+def operator(app):
+    return make_user(Role.OPERATOR, name="张运营")
+
+
+@pytest.fixture
+def same_city_order(app):
+    store = make_store(name="椰城小厨")
+    return place_order(make_buyer(), make_product(store, "海南鸡饭"))
+
+
+@pytest.fixture
+def wholesale(app):
+    region = make_region("海口")
+    driver = make_user(Role.DRIVER, region=region, name="刘师傅", phone="13800000005")
+    store = make_store(StoreKind.WHOLESALE, name="海南批发供应")
+    order = place_order(make_buyer(region), make_product(store, "椰子汁 1L", min_order_qty=12), 12)
+    return order, driver
+
+
+def staff_post(client, order, path, **data):
+    return client.post(f"/platform/orders/{order.id}/{path}", data=data)
+
+
+@pytest.mark.parametrize("role", [Role.BUYER, Role.STORE_STAFF, Role.RIDER])
+def test_people_without_a_platform_role_are_refused(client, login, role):
+    login(make_user(role, store=make_store() if role == Role.STORE_STAFF else None))
+    assert client.get("/platform/orders").status_code == 403
+
+
+def test_the_platform_home_is_the_order_list(client, login, service):
+    login(service)
+    answer = client.get("/platform/")
+    assert answer.status_code == 303
+    assert answer.headers["Location"].endswith("/platform/orders")
+
+
+def test_every_store_order_is_listed_with_its_store_and_kind(
+    client, login, service, same_city_order, wholesale
+):
+    login(service)
+    page = client.get("/platform/orders").get_data(as_text=True)
+    assert same_city_order.no in page and wholesale[0].no in page
+    assert "椰城小厨" in page and "海南批发供应" in page
+    assert "同城" in page and "批发" in page
+
+
+def test_filter_by_store_returns_only_that_stores_orders(
+    client, login, service, same_city_order, wholesale
+):
+    login(service)
+    page = client.get(f"/platform/orders?store={same_city_order.store_id}").get_data(as_text=True)
+    assert same_city_order.no in page
+    assert wholesale[0].no not in page
+
+
+def test_search_finds_an_order_by_the_buyers_phone(
+    client, login, service, same_city_order, wholesale
+):
+    login(service)
+    page = client.get(f"/platform/orders?q={wholesale[0].contact_phone}").get_data(as_text=True)
+    assert wholesale[0].no in page
+    assert same_city_order.no not in page
+
+
+def test_an_htmx_filter_returns_only_the_table(client, login, service, same_city_order, wholesale):
+    login(service)
+    answer = client.get("/platform/orders?kind=wholesale", headers=HX)
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert "<html" not in html and 'class="filters"' not in html
+    assert html.lstrip().startswith('<div id="orders-table">')
+    assert wholesale[0].no in html and same_city_order.no not in html
+
+
+def test_orders_are_paged_twenty_at_a_time(client, login, service):
+    store = make_store()
+    product, buyer = make_product(store), make_buyer()
+    for _ in range(21):
+        place_order(buyer, product)
+    login(service)
+    page = client.get("/platform/orders").get_data(as_text=True)
+    assert page.count("/platform/orders/") == 20
+    assert "1 / 2" in page
+    second = client.get("/platform/orders?page=2").get_data(as_text=True)
+    assert second.count("/platform/orders/") == 1
+
+
+def test_customer_service_closes_an_order_with_a_remark_on_the_timeline(
+    client, login, service, same_city_order
+):
+    login(service)
+    answer = staff_post(client, same_city_order, "status", to="closed", remark="客户电话要求取消")
+    assert answer.status_code == 303
+    db.session.refresh(same_city_order)
+    assert same_city_order.status == OrderStatus.CLOSED
+    page = client.get(f"/platform/orders/{same_city_order.id}").get_data(as_text=True)
+    assert "客户电话要求取消" in page and "李客服" in page
+
+
+def test_closing_without_a_remark_is_refused_and_changes_nothing(
+    client, login, service, same_city_order
+):
+    login(service)
+    answer = staff_post(client, same_city_order, "status", to="closed", remark="  ")
+    assert answer.status_code == 422
+    assert "请填写备注" in answer.get_data(as_text=True)
+    db.session.refresh(same_city_order)
+    assert same_city_order.status == OrderStatus.AWAITING_SHIPMENT
+
+
+def test_completing_by_the_platform_carries_the_store_remark(
+    client, login, service, same_city_order
+):
+    login(service)
+    staff_post(client, same_city_order, "status", to="shipped", remark="电话通知已发货")
+    answer = client.post(
+        f"/platform/orders/{same_city_order.id}/status",
+        data={"to": "completed", "remark": "客户已收到"},
+        headers=HX,
+    )
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "<html" not in html
+    assert "由商家流转至交易完成" in html
+    db.session.refresh(same_city_order)
+    assert same_city_order.status == OrderStatus.COMPLETED
+
+
+def test_an_illegal_staff_move_is_refused_with_a_message(client, login, service, same_city_order):
+    login(service)
+    staff_post(client, same_city_order, "status", to="closed", remark="重复订单")
+    answer = client.post(
+        f"/platform/orders/{same_city_order.id}/status",
+        data={"to": "completed", "remark": "误操作"},
+        headers=HX,
+    )
+    assert answer.status_code == 409
+    assert "不能改为「已完成」" in answer.get_data(as_text=True)
+
+
+def test_customer_service_confirms_then_assigns_a_driver_of_the_region(
+    client, login, service, wholesale
+):
+    order, driver = wholesale
+    login(service)
+    page = client.get(f"/platform/orders/{order.id}").get_data(as_text=True)
+    assert "确认订单" in page and 'name="driver_id"' not in page
+    assert staff_post(client, order, "confirm").status_code == 303
+    assert "刘师傅" in client.get(f"/platform/orders/{order.id}").get_data(as_text=True)
+    assert staff_post(client, order, "driver", driver_id=driver.id).status_code == 303
+    db.session.refresh(order)
+    assert order.status == OrderStatus.SHIPPED
+    assert order.fulfilment.driver_id == driver.id
+    sent = db.session.execute(
+        select(SmsMessage.phone).where(SmsMessage.template == "driver_assigned")
+    )
+    assert list(sent.scalars()) == [driver.phone]
+
+
+def test_a_driver_from_another_region_cannot_be_assigned(client, login, service, wholesale):
+    order, _ = wholesale
+    stranger = make_user(Role.DRIVER, region=make_region("三亚"))
+    login(service)
+    staff_post(client, order, "confirm")
+    answer = staff_post(client, order, "driver", driver_id=stranger.id)
+    assert answer.status_code == 422
+    db.session.refresh(order)
+    assert order.status == OrderStatus.AWAITING_SHIPMENT
+
+
+def test_in_assign_mode_staff_hand_a_task_to_a_chosen_rider(
+    client, login, operator, same_city_order
+):
+    login(operator)
+    client.post("/platform/delivery", data={"mode": "assign"})
+    owner = make_user(Role.STORE_STAFF, store=same_city_order.store)
+    task = ship_with_assistant(same_city_order, actor_of(owner))
+    commit()
+    assert task.mode == DispatchMode.ASSIGN
+    rider = make_user(Role.RIDER, name="赵骑手")
+    page = client.get(f"/platform/orders/{same_city_order.id}").get_data(as_text=True)
+    assert "分配骑手" in page and "赵骑手" in page
+    answer = client.post(f"/platform/tasks/{task.id}/rider", data={"rider_id": rider.id})
+    assert answer.status_code == 303
+    db.session.refresh(task)
+    assert task.status == TaskStatus.ACCEPTED and task.rider_id == rider.id
+
+
+def test_the_delivery_page_shows_a_stable_authorisation_code(client, login, service):
+    login(service)
+    first = client.get("/platform/delivery").get_data(as_text=True)
+    code = dispatch_settings().auth_code
+    assert code in first
+    assert code in client.get("/platform/delivery").get_data(as_text=True)
+
+
+def test_only_an_operator_changes_the_dispatch_mode(client, login, service):
+    login(service)
+    client.post("/platform/delivery", data={"mode": "assign"}, headers=HX)
+    assert dispatch_settings().mode == DispatchMode.GRAB
+
+
+def test_the_sms_log_lists_message_bodies_filtered_by_phone(client, login, service, wholesale):
+    order, driver = wholesale
+    other = SmsMessage(phone="13700000000", template="new_order", body="有新订单9，请尽快处理。")
+    db.session.add(other)
+    commit()
+    login(service)
+    page = client.get(f"/platform/sms?phone={service.phone}").get_data(as_text=True)
+    assert "有新订单1，请尽快登录小程序业务管理查看处理。" in page  # the region has no manager
+    assert "有新订单9" not in page
+
+
+def test_the_jobs_page_shows_a_pending_row_and_retry_dispatches_it(client, login, service):
+    message = SmsMessage(phone="13700000001", template="new_order", body="有新订单1")
+    db.session.add(message)
+    db.session.flush()
+    job = OutboxJob(task="app.notifications.tasks:send_sms", args=[message.id], queue="sms")
+    db.session.add(job)
+    db.session.commit()  # as if Redis had been down: the row stays pending
+    login(service)
+    page = client.get("/platform/jobs?status=pending").get_data(as_text=True)
+    assert "app.notifications.tasks:send_sms" in page and "待派发" in page
+    answer = client.post("/platform/jobs/retry", follow_redirects=True)
+    assert "已重新派发 1 个任务" in answer.get_data(as_text=True)
+    db.session.refresh(job)
+    db.session.refresh(message)
+    assert job.status == OutboxStatus.DONE and message.status == "sent"
+
+
+def test_the_stores_page_lists_stores_with_their_business_status(client, login, service):
+    make_store(name="清补凉小铺", printer_host="127.0.0.1")
+    commit()
+    login(service)
+    page = client.get("/platform/stores").get_data(as_text=True)
+    assert "清补凉小铺" in page and "营业" in page and "127.0.0.1:9100" in page
+
+
+def test_a_missing_order_answers_404(client, login, service):
+    login(service)
+    assert client.get("/platform/orders/999999").status_code == 404

@@ -1,0 +1,212 @@
+"""The rider portal over HTTP: the pool, grabbing, tapping through a delivery, my earnings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from app.accounts.models import Role
+from app.delivery.models import TaskStatus
+from app.delivery.services import advance_task, grab_task, ship_with_assistant
+from app.extensions import db
+from app.jobs import commit
+from app.ordering.states import OrderStatus
+from tests.factories import actor_of, make_buyer, make_product, make_store, make_user, place_order
+
+HX = {"HX-Request": "true"}
+TAPS = ["arrived", "picked", "delivering", "delivered"]
+
+
+@pytest.fixture
+def store(app):
+    return make_store(name="椰城小厨", address="海口市龙华区国贸路 1 号", rider_commission_fen=600)
+
+
+@pytest.fixture
+def ship(store):
+    """Place and ship a same-city order by 配送助手; the courier job pushes it to the pool."""
+    owner = make_user(Role.STORE_STAFF, store=store)
+    product = make_product(store, "宫保鸡丁", price_fen=3200)
+
+    def do_ship():
+        order = place_order(make_buyer(), product, 2)
+        task = ship_with_assistant(order, actor_of(owner))
+        commit()
+        return task
+
+    return do_ship
+
+
+@pytest.fixture
+def rider(app):
+    return make_user(Role.RIDER, name="赵骑手")
+
+
+def rider_client(app, login, user):
+    other = app.test_client()
+    login(user, test_client=other)
+    return other
+
+
+def tap(client, task, to, headers=None):
+    return client.post(f"/rider/tasks/{task.id}/status", data={"to": to}, headers=headers or {})
+
+
+def test_pool_shows_a_pushed_task_with_its_commission(client, login, ship, rider):
+    ship()
+    login(rider)
+    page = client.get("/rider/").get_data(as_text=True)
+    assert "椰城小厨" in page
+    assert "配送佣金" in page and "￥6.00" in page
+    assert "共 2 件商品" in page and "￥64.00" in page
+    assert "抢单" in page
+
+
+def test_the_pool_poll_brings_in_a_task_pushed_after_the_page_loaded(client, login, ship, rider):
+    login(rider)
+    first = client.get("/rider/", headers=HX).get_data(as_text=True)
+    assert "暂无待抢订单" in first
+    ship()
+    poll = client.get("/rider/", headers=HX).get_data(as_text=True)
+    assert "<html" not in poll
+    assert 'hx-trigger="every 5s"' in poll
+    assert "椰城小厨" in poll
+
+
+def test_grab_then_tap_through_every_status_completes_the_order(client, login, ship, rider):
+    task = ship()
+    login(rider)
+    grabbed = client.post(f"/rider/tasks/{task.id}/grab")
+    assert grabbed.status_code == 303
+    assert grabbed.headers["Location"].endswith(f"/rider/tasks/{task.id}")
+    for to in TAPS:
+        assert tap(client, task, to).status_code == 303
+    db.session.refresh(task)
+    assert task.status == TaskStatus.DELIVERED
+    db.session.refresh(task.order)
+    assert task.order.status == OrderStatus.COMPLETED
+    assert "已送达" in client.get(f"/rider/tasks/{task.id}").get_data(as_text=True)
+
+
+def test_task_page_shows_one_button_for_the_next_status_and_tap_to_call(client, login, ship, rider):
+    task = ship()
+    login(rider)
+    client.post(f"/rider/tasks/{task.id}/grab")
+    page = client.get(f"/rider/tasks/{task.id}").get_data(as_text=True)
+    assert 'name="to" value="arrived"' in page
+    assert page.count('name="to"') == 1
+    assert f'href="tel:{task.order.contact_phone}"' in page
+
+
+def test_an_htmx_tap_returns_only_the_card_with_the_next_button(client, login, ship, rider):
+    task = ship()
+    login(rider)
+    client.post(f"/rider/tasks/{task.id}/grab")
+    answer = tap(client, task, "arrived", HX)
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert "<html" not in html and 'id="task-card"' in html
+    assert "已到店" in html
+    assert 'value="picked"' in html and "取单" in html
+
+
+def test_a_repeated_tap_records_one_event(client, login, ship, rider):
+    task = ship()
+    login(rider)
+    client.post(f"/rider/tasks/{task.id}/grab")
+    tap(client, task, "arrived")
+    again = tap(client, task, "arrived", HX)
+    assert again.status_code == 200
+    db.session.expire_all()
+    arrived = [e for e in task.order.events if e.to_status == TaskStatus.ARRIVED]
+    assert len(arrived) == 1
+
+
+def test_skipping_a_status_is_refused_with_a_message(client, login, ship, rider):
+    task = ship()
+    login(rider)
+    client.post(f"/rider/tasks/{task.id}/grab")
+    answer = tap(client, task, "delivered", HX)
+    assert answer.status_code == 409
+    assert "不能改为「已送达」" in answer.get_data(as_text=True)
+    db.session.refresh(task)
+    assert task.status == TaskStatus.ACCEPTED
+
+
+def test_second_rider_is_told_already_taken_and_the_first_keeps_it(app, client, login, ship, rider):
+    task = ship()
+    second = make_user(Role.RIDER)
+    login(rider)
+    client.post(f"/rider/tasks/{task.id}/grab", headers=HX)
+    other = rider_client(app, login, second)
+    lost = other.post(f"/rider/tasks/{task.id}/grab", headers=HX)
+    assert lost.status_code == 409
+    assert "已被抢" in lost.get_data(as_text=True)
+    db.session.refresh(task)
+    assert task.rider_id == rider.id
+
+
+def test_a_plain_grab_that_lost_goes_back_to_the_pool_saying_already_taken(
+    app, client, login, ship, rider
+):
+    task = ship()
+    grab_task(task, actor_of(make_user(Role.RIDER)))
+    commit()
+    login(rider)
+    lost = client.post(f"/rider/tasks/{task.id}/grab", follow_redirects=True)
+    assert lost.request.path == "/rider/"
+    assert "已被抢" in lost.get_data(as_text=True)
+
+
+def test_tapping_grab_twice_keeps_the_task_without_a_loss(client, login, ship, rider):
+    task = ship()
+    login(rider)
+    client.post(f"/rider/tasks/{task.id}/grab", headers=HX)
+    again = client.post(f"/rider/tasks/{task.id}/grab", headers=HX)
+    assert again.status_code == 200
+    assert "抢单成功" in again.get_data(as_text=True)
+
+
+def test_a_rider_cannot_open_a_task_taken_by_another(app, client, login, ship, rider):
+    task = ship()
+    grab_task(task, actor_of(make_user(Role.RIDER)))
+    commit()
+    login(rider)
+    assert client.get(f"/rider/tasks/{task.id}").status_code == 404
+    assert tap(client, task, "arrived").status_code == 404
+
+
+def test_my_deliveries_lists_active_and_finished_tasks(client, login, ship, rider):
+    active, finished = ship(), ship()
+    for task in (active, finished):
+        grab_task(task, actor_of(rider))
+    for to in TAPS:
+        advance_task(finished, to, actor_of(rider))
+    commit()
+    login(rider)
+    ongoing = client.get("/rider/tasks").get_data(as_text=True)
+    done = client.get("/rider/tasks?tab=done").get_data(as_text=True)
+    assert f'/rider/tasks/{active.id}"' in ongoing and f'/rider/tasks/{finished.id}"' not in ongoing
+    assert f'/rider/tasks/{finished.id}"' in done and f'/rider/tasks/{active.id}"' not in done
+
+
+def test_my_page_sums_delivered_commission(client, login, ship, rider):
+    yesterday, today = ship(), ship()
+    for task in (yesterday, today):
+        grab_task(task, actor_of(rider))
+        for to in TAPS:
+            advance_task(task, to, actor_of(rider))
+    yesterday.delivered_at -= timedelta(days=1)
+    commit()
+    login(rider)
+    page = client.get("/rider/me").get_data(as_text=True)
+    assert "待结算佣金" in page and "累计收入" in page and "已提现金额" in page
+    assert page.count("￥12.00") == 2  # awaiting settlement and total income
+    assert "￥0.00" in page
+    assert "1 单" in page
+
+
+def test_a_store_user_cannot_use_the_rider_portal(client, login, store):
+    login(make_user(Role.STORE_STAFF, store=store))
+    assert client.get("/rider/").status_code == 403
