@@ -67,7 +67,9 @@ test-postgres: install
 # Lint, then the whole suite on SQLite (with the browser flows) and on PostgreSQL.
 test: lint test-sqlite test-postgres
 
+# wrk (Debian's) generates the load; without it bench/load.py's Python generator is used.
 bench: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null) || true
 	$(PY) -m bench.run
 
 clean:

@@ -70,13 +70,18 @@ def _sqlite_pragmas(app: Flask) -> None:
 
 
 def register_models(app: Flask) -> None:
+    from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
+
     from app import models  # noqa: F401  (every table known to Alembic and the mapper)
     from app.accounts.models import User
     from app.extensions import db, login_manager
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id))
+        """The person and their roles in one query (every portal guard reads the grants)."""
+        query = select(User).options(joinedload(User.grants)).where(User.id == int(user_id))
+        return db.session.execute(query).unique().scalar_one_or_none()
 
 
 def register_i18n(app: Flask) -> None:

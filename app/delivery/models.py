@@ -92,8 +92,8 @@ class DeliveryTask(db.Model):
     delivered_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
 
-    order = relationship("Order", lazy="joined", backref=backref("delivery_task", uselist=False))
-    store = relationship("Store", lazy="joined")
+    order = relationship("Order", backref=backref("delivery_task", uselist=False))
+    store = relationship("Store", lazy="selectin")
     rider = relationship("User", lazy="joined")
 
 

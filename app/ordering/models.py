@@ -13,8 +13,11 @@ from app.extensions import db
 
 class Order(db.Model):
     __tablename__ = "orders"
+    # Every order list reads newest first by (created_at, id): the indexes hold that order, so a
+    # page is read straight off the index even when many orders share one timestamp.
     __table_args__ = (
-        Index("ix_orders_store_created", "store_id", "created_at"),
+        Index("ix_orders_created", "created_at", "id"),
+        Index("ix_orders_store_created", "store_id", "created_at", "id"),
         Index("ix_orders_region_status", "region_id", "status"),
     )
 
@@ -33,7 +36,7 @@ class Order(db.Model):
     contact_phone: Mapped[str] = mapped_column(String(20))
     address: Mapped[str] = mapped_column(String(255))
     buyer_remark: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     paid_at: Mapped[datetime | None]
     shipped_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
@@ -44,7 +47,7 @@ class Order(db.Model):
     events: Mapped[list[OrderEvent]] = relationship(
         back_populates="order", order_by="OrderEvent.id", cascade="all, delete-orphan"
     )
-    store = relationship("Store", lazy="joined")
+    store = relationship("Store", lazy="selectin")
     buyer = relationship("User", foreign_keys=[buyer_id])
 
 

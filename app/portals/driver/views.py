@@ -14,6 +14,7 @@ from app.ordering.scope import order_for, orders_visible_to
 from app.ordering.states import OrderStatus
 from app.web.access import portal_guard
 from app.web.i18n import translate
+from app.web.paging import paginate
 from app.web.rendering import render_page_or_block, see_other
 from app.wholesale.models import Region
 from app.wholesale.services import upload_slips
@@ -50,7 +51,7 @@ def index():
         .options(selectinload(Order.items))
         .order_by(ordering, Order.id)
     )
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = paginate(query, per_page=PER_PAGE)
     return render_page_or_block("driver/index.html", "deliveries", tab=tab, page=page)
 
 

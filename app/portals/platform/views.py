@@ -24,6 +24,7 @@ from app.ordering.states import ORDER_MACHINE
 from app.stores.models import KIND_LABELS, Store, StoreKind
 from app.web.access import portal_guard
 from app.web.i18n import translate
+from app.web.paging import paginate
 from app.web.rendering import render_page_or_block, see_other
 from app.wholesale.services import assign_driver, confirm_order, drivers_of_region
 
@@ -62,9 +63,7 @@ def orders():
     form = OrderFilterForm(request.args)
     valid = form.validate()
     query = search_orders(g.actor, form.to_filter())
-    page = db.paginate(
-        query, per_page=ORDERS_PER_PAGE, max_per_page=ORDERS_PER_PAGE, error_out=False
-    )
+    page = paginate(query, per_page=ORDERS_PER_PAGE)
     stores = db.session.execute(select(Store.id, Store.name).order_by(Store.name)).all()
     return render_page_or_block(
         "platform/orders.html",
@@ -181,7 +180,7 @@ def sms():
     query = select(SmsMessage).order_by(SmsMessage.id.desc())
     if phone:
         query = query.where(SmsMessage.phone.contains(phone, autoescape=True))
-    page = db.paginate(query, per_page=LOG_PER_PAGE, error_out=False)
+    page = paginate(query, per_page=LOG_PER_PAGE)
     return render_page_or_block("platform/sms.html", "sms_table", page=page, phone=phone)
 
 
@@ -193,7 +192,7 @@ def _jobs_page(notice: str = "") -> dict:
     pending = db.session.scalar(
         select(func.count(OutboxJob.id)).where(OutboxJob.status == OutboxStatus.PENDING)
     )
-    page = db.paginate(query, per_page=LOG_PER_PAGE, error_out=False)
+    page = paginate(query, per_page=LOG_PER_PAGE)
     return dict(page=page, shown=shown, labels=JOB_STATUS_LABELS, pending=pending, notice=notice)
 
 
@@ -214,10 +213,8 @@ def retry_jobs():
 
 @bp.get("/stores")
 def stores():
-    page = db.paginate(
-        select(Store).order_by(Store.created_at.desc(), Store.id.desc()),
-        per_page=LOG_PER_PAGE,
-        error_out=False,
+    page = paginate(
+        select(Store).order_by(Store.created_at.desc(), Store.id.desc()), per_page=LOG_PER_PAGE
     )
     return render_page_or_block("platform/stores.html", page=page, kinds=KIND_LABELS)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, g, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from app.delivery.earnings import rider_earnings
 from app.delivery.models import TAP_TIME_COLUMN, TASK_MACHINE, DeliveryTask, TaskStatus
@@ -16,6 +16,7 @@ from app.extensions import db
 from app.jobs import commit
 from app.ordering.models import Order
 from app.web.access import portal_guard
+from app.web.paging import paginate
 from app.web.rendering import render_page_or_block, see_other
 
 from .forms import TapForm
@@ -23,10 +24,13 @@ from .forms import TapForm
 bp = Blueprint("rider", __name__)
 bp.before_request(portal_guard("rider"))
 
-POOL_SIZE = 50
+POOL_SIZE = 20
 ACTIVE = (TaskStatus.ACCEPTED, TaskStatus.ARRIVED, TaskStatus.PICKED, TaskStatus.DELIVERING)
 FINISHED = (TaskStatus.DELIVERED, TaskStatus.CANCELLED)
-WITH_ITEMS = joinedload(DeliveryTask.order).selectinload(Order.items)
+# A card shows the order and its items; the order's store is the task's (already loaded).
+WITH_ITEMS = joinedload(DeliveryTask.order).options(
+    lazyload(Order.store), selectinload(Order.items)
+)
 
 
 def _task_or_404(task_id: int) -> DeliveryTask:
@@ -54,17 +58,13 @@ def _card(task: DeliveryTask, form: TapForm | None = None) -> dict:
 
 @bp.get("/")
 def index():
-    """The pool (抢单池); the list block is polled by HTMX so pushed tasks appear by themselves."""
-    tasks = (
-        db.session.execute(
-            tasks_visible_to(g.actor)
-            .where(in_pool())
-            .options(WITH_ITEMS)
-            .order_by(DeliveryTask.announced_at.desc(), DeliveryTask.id.desc())
-            .limit(POOL_SIZE)
-        )
-        .scalars()
-        .all()
+    """The pool (抢单池), newest first, a phone screenful at a time; the list block is polled by
+    HTMX so pushed tasks appear by themselves."""
+    query = (
+        tasks_visible_to(g.actor)
+        .where(in_pool())
+        .options(WITH_ITEMS)
+        .order_by(DeliveryTask.announced_at.desc(), DeliveryTask.id.desc())
     )
     active = db.session.scalar(
         select(func.count()).select_from(_mine().where(DeliveryTask.status.in_(ACTIVE)).subquery())
@@ -72,7 +72,7 @@ def index():
     return render_page_or_block(
         "rider/pool.html",
         "pool",
-        tasks=tasks,
+        page=paginate(query, per_page=POOL_SIZE),
         active_count=active,
         poll_seconds=current_app.config["RIDER_POLL_SECONDS"],
     )
@@ -114,7 +114,7 @@ def tasks():
         .options(WITH_ITEMS)
         .order_by(DeliveryTask.accepted_at.desc() if finished else DeliveryTask.accepted_at)
     )
-    page = db.paginate(query, per_page=20, error_out=False)
+    page = paginate(query, per_page=20)
     return render_page_or_block("rider/tasks.html", "list", page=page, finished=finished)
 
 

@@ -14,6 +14,7 @@ from app.ordering.scope import order_for, orders_visible_to
 from app.ordering.states import MANAGER_LABELS, OrderStatus
 from app.web.access import portal_guard
 from app.web.i18n import translate
+from app.web.paging import paginate
 from app.web.rendering import render_page_or_block, see_other
 from app.wholesale.models import SHIP_METHOD_LABELS, Region
 from app.wholesale.services import assign_driver, confirm_order, drivers_of_region, ship_other_way
@@ -52,9 +53,7 @@ def index():
     query = orders_visible_to(g.actor).options(selectinload(Order.items))
     if tab != "all":
         query = query.where(Order.status == tab)
-    page = db.paginate(
-        query.order_by(Order.created_at.desc(), Order.id.desc()), per_page=PER_PAGE, error_out=False
-    )
+    page = paginate(query.order_by(Order.created_at.desc(), Order.id.desc()), per_page=PER_PAGE)
     tabs = {key: translate(MANAGER_LABELS[key]) if key != "all" else _("全部") for key in LIST_TABS}
     return render_page_or_block(
         "sales/index.html", "orders", tab=tab, tabs=tabs, page=page, counts=_tab_counts()

@@ -24,6 +24,7 @@ from app.stores.models import Store
 from app.stores.services import open_stores
 from app.web.access import actor_required, portal_guard
 from app.web.i18n import translate
+from app.web.paging import paginate
 from app.web.rendering import render_page_or_block, see_other
 
 from .forms import AddToCartForm, CartQuantityForm, checkout_form
@@ -118,10 +119,8 @@ def checkout():
 @actor_required
 def orders():
     query = orders_visible_to(g.actor).options(selectinload(Order.items))
-    page = db.paginate(
-        query.order_by(Order.created_at.desc(), Order.id.desc()),
-        per_page=ORDERS_PER_PAGE,
-        error_out=False,
+    page = paginate(
+        query.order_by(Order.created_at.desc(), Order.id.desc()), per_page=ORDERS_PER_PAGE
     )
     return render_page_or_block("shop/orders.html", page=page)
 

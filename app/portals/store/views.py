@@ -14,6 +14,7 @@ from app.printing.services import reprint_order, request_test_print
 from app.stores.models import Store
 from app.stores.services import set_printer, store_of
 from app.web.access import portal_guard
+from app.web.paging import paginate
 from app.web.rendering import render_page_or_block, see_other
 
 from .forms import OrderFilterForm, PrinterForm, ShipForm
@@ -63,9 +64,7 @@ def index():
 def orders():
     form = OrderFilterForm(request.args)
     form.validate()
-    page = db.paginate(
-        search_orders(g.actor, form.to_filter()), per_page=ORDERS_PER_PAGE, error_out=False
-    )
+    page = paginate(search_orders(g.actor, form.to_filter()), per_page=ORDERS_PER_PAGE)
     return render_page_or_block("store/orders.html", "table", form=form, page=page)
 
 

@@ -63,6 +63,19 @@ def test_pool_shows_a_pushed_task_with_its_commission(client, login, ship, rider
     assert "抢单" in page
 
 
+def test_the_pool_shows_twenty_tasks_a_page_newest_first(client, login, ship, rider):
+    tasks = [ship() for _ in range(23)]
+    login(rider)
+    first = client.get("/rider/").get_data(as_text=True)
+    second = client.get("/rider/?page=2").get_data(as_text=True)
+
+    assert first.count('id="pool-task-') == 20 and "下一页" in first
+    assert f'id="pool-task-{tasks[-1].id}"' in first
+    assert second.count('id="pool-task-') == 3 and "上一页" in second
+    assert f'id="pool-task-{tasks[0].id}"' in second
+    assert 'hx-get="/rider/?page=2"' in second  # the poll keeps the rider on their page
+
+
 def test_the_pool_poll_brings_in_a_task_pushed_after_the_page_loaded(client, login, ship, rider):
     login(rider)
     first = client.get("/rider/", headers=HX).get_data(as_text=True)

@@ -136,6 +136,22 @@ def test_order_list_pages_by_twenty(client, store, owner):
 
     assert "共 21 个订单" in first and "1 / 2" in first
     assert orders[0].no not in first and orders[0].no in second
+    assert "共 21 个订单" in second and "上一页" in second and "下一页" not in second
+
+
+def test_a_huge_order_list_stops_counting_at_the_cap(client, store, owner, monkeypatch):
+    """Past the cap the total reads "N+" and the pager still walks on page by page."""
+    monkeypatch.setattr("app.web.paging.COUNT_CAP", 25)
+    product = make_product(store, stock=1000)
+    buyer = make_buyer()
+    orders = [place_order(buyer, product) for _ in range(45)]
+
+    first = client.get("/store/orders").get_data(as_text=True)
+    third = client.get("/store/orders?page=3").get_data(as_text=True)
+
+    assert "共 25+ 个订单" in first and "1 / 2+" in first and "下一页" in first
+    assert orders[0].no in third and orders[5].no not in third  # the oldest five
+    assert "共 45 个订单" in third and "下一页" not in third
 
 
 def test_store_ships_by_assistant_and_the_order_shows_shipped_with_a_waiting_task(
