@@ -389,18 +389,7 @@ def _bulk_rows(conn: Connection, url: str, n_orders: int) -> BenchData:
             quantity = rng.randint(1, 3) * sku["qty_step"]
             line = sku["price_fen"] * quantity
             goods += line
-            items.append(
-                dict(
-                    id=ids.take("order_items"),
-                    order_id=order["id"],
-                    sku_id=sku["id"],
-                    product_name=sku["name"],
-                    spec=sku["spec"],
-                    unit_price_fen=sku["price_fen"],
-                    quantity=quantity,
-                    line_fen=line,
-                )
-            )
+            items.append(_item_row(ids.take("order_items"), order["id"], sku, quantity))
         order["goods_fen"] = goods
         order["total_fen"] = goods + order["delivery_fee_fen"]
         first = order.pop("_first")
@@ -543,6 +532,19 @@ def _mover(order: dict, owners: dict, manager_id: int, rider: int | None, buyer_
             return manager_id, "sales_manager"
 
 
+def _item_row(item_id: int, order_id: int, sku: dict, quantity: int) -> dict:
+    return dict(
+        id=item_id,
+        order_id=order_id,
+        sku_id=sku["id"],
+        product_name=sku["name"],
+        spec=sku["spec"],
+        unit_price_fen=sku["price_fen"],
+        quantity=quantity,
+        line_fen=sku["price_fen"] * quantity,
+    )
+
+
 def _event(event_id, order, actor_id, role, frm, to, when) -> dict:
     return dict(
         id=event_id,
@@ -667,18 +669,7 @@ def add_tap_tasks(data: BenchData, count: int) -> list[int]:
                 )
                 order["no"] = f"T{to_local(created):%Y%m%d%H%M%S}{order['id']:07d}"
                 orders.append(order)
-                items.append(
-                    dict(
-                        id=ids.take("order_items"),
-                        order_id=order["id"],
-                        sku_id=sku["id"],
-                        product_name=sku["name"],
-                        spec=sku["spec"],
-                        unit_price_fen=sku["price_fen"],
-                        quantity=1,
-                        line_fen=sku["price_fen"],
-                    )
-                )
+                items.append(_item_row(ids.take("order_items"), order["id"], sku, 1))
                 events.append(
                     _event(
                         ids.take("order_events"),
