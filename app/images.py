@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from app.errors import InvalidInput
 from app.i18n_markers import N_
@@ -47,3 +50,30 @@ def clean_photo(stream: BinaryIO, filename: str, max_bytes: int) -> CleanImage:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85, optimize=True)
     return CleanImage(out.getvalue(), image.width, image.height)
+
+
+# ---- files that belong to a database transaction ----------------------------------------------
+# A photo is written to disk before its row is committed. If the transaction then rolls back (a
+# concurrent move, a failed flush) the row is gone, so the file must go too: files written with
+# write_in_transaction() are deleted when the outermost transaction ends without a commit.
+
+_PENDING = "files_written_in_transaction"
+
+
+def write_in_transaction(path: Path, data: bytes) -> None:
+    from app.extensions import db
+
+    path.write_bytes(data)
+    db.session.info.setdefault(_PENDING, []).append(path)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_committed_files(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _remove_files_of_a_lost_transaction(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        for path in session.info.pop(_PENDING, []):
+            path.unlink(missing_ok=True)

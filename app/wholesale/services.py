@@ -15,7 +15,7 @@ from app.clock import utcnow
 from app.errors import IllegalTransition, InvalidInput
 from app.extensions import db
 from app.i18n_markers import N_
-from app.images import clean_photo
+from app.images import clean_photo, write_in_transaction
 from app.notifications.services import queue_sms
 from app.ordering.events import record_event
 from app.ordering.models import Order
@@ -106,7 +106,7 @@ def upload_slips(order: Order, files: list[tuple[str, BinaryIO]], actor: Actor) 
     photos = []
     for image in cleaned:
         filename = f"{uuid.uuid4().hex}.jpg"
-        (folder / filename).write_bytes(image.data)
+        write_in_transaction(folder / filename, image.data)  # removed again on rollback
         photo = SlipPhoto(
             order_id=order.id,
             uploaded_by=actor.user_id,

@@ -15,7 +15,7 @@ from app.jobs import commit
 from app.notifications.models import SmsMessage
 from app.ordering.states import OrderStatus
 from app.stores.models import StoreKind
-from app.wholesale.services import assign_driver, confirm_order, upload_slips
+from app.wholesale.services import assign_driver, confirm_order, slip_path, upload_slips
 from tests.factories import (
     actor_of,
     make_buyer,
@@ -71,6 +71,24 @@ def test_driver_slip_completes_the_order(world):
     commit()
     assert order.status == OrderStatus.COMPLETED
     assert len(order.fulfilment.slips) == 1
+    assert slip_path(order.fulfilment.slips[0]).is_file()
+
+
+def test_a_slip_upload_that_rolls_back_leaves_no_photo_on_disk(world):
+    order = place_order(world["buyer"], world["product"], 12)
+    manager = actor_of(world["manager"])
+    confirm_order(order, manager)
+    assign_driver(order, world["driver"].id, manager)
+    commit()
+    (photo,) = upload_slips(order, [("slip.jpg", jpeg_bytes())], actor_of(world["driver"]))
+    written = slip_path(photo)
+    assert written.is_file()
+
+    db.session.rollback()  # say the completion lost a race: the row is gone, so is the file
+
+    assert not written.exists()
+    db.session.refresh(order)
+    assert order.status == OrderStatus.SHIPPED
 
 
 def test_a_text_file_is_refused_and_the_order_is_unchanged(world):
