@@ -100,7 +100,7 @@ def _run_eagerly(outbox_id: int) -> None:
 def enqueue(ids: list[int]) -> bool:
     """Put rows on their RQ queues; False if Redis could not be reached (rows stay pending)."""
     from redis.exceptions import RedisError
-    from rq import Retry
+    from rq import Callback, Retry
 
     from app.jobs.queues import get_queue
 
@@ -112,6 +112,7 @@ def enqueue(ids: list[int]) -> bool:
                 row.id,
                 job_id=f"outbox-{row.id}",
                 retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+                on_failure=Callback("app.jobs.runner.give_up_if_final"),
                 description=f"{row.task}{tuple(row.args)}",
             )
             db.session.execute(
@@ -125,6 +126,17 @@ def enqueue(ids: list[int]) -> bool:
         return False
     db.session.commit()
     return True
+
+
+def revive_failed() -> int:
+    """An operator's 重试: rows that used up their retries go back to pending."""
+    result = db.session.execute(
+        update(OutboxJob)
+        .where(OutboxJob.status == OutboxStatus.FAILED)
+        .values(status=OutboxStatus.PENDING)
+    )
+    db.session.commit()
+    return result.rowcount
 
 
 def dispatch_pending(older_than: timedelta = timedelta(0), limit: int = 500) -> int:

@@ -44,3 +44,16 @@ def run_outbox(outbox_id: int) -> str:
         if not current_app.config["JOBS_EAGER"]:
             db.session.remove()  # a worker keeps no identity map from one job to the next
     return "done"
+
+
+def give_up_if_final(job, connection, exc_type, exc, traceback) -> None:
+    """RQ's failure callback, after every failed attempt: after the last one the row is failed
+    (the platform's jobs page shows it, and 重试 puts it back to pending)."""
+    if job.retries_left:
+        return  # RQ schedules the next attempt
+    row = db.session.get(OutboxJob, job.args[0])
+    if row is not None and row.status != OutboxStatus.DONE:
+        row.status = OutboxStatus.FAILED
+        db.session.commit()
+    if not current_app.config["JOBS_EAGER"]:
+        db.session.remove()

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.i18n_markers import N_
 from app.jobs import commit, dispatch_pending
 from app.jobs.models import OutboxJob, OutboxStatus
+from app.jobs.outbox import revive_failed
 from app.notifications.models import SmsMessage
 from app.ordering.models import Order
 from app.ordering.scope import order_for
@@ -190,7 +191,9 @@ def _jobs_page(notice: str = "") -> dict:
     if shown in JOB_STATUS_LABELS:
         query = query.where(OutboxJob.status == shown)
     pending = db.session.scalar(
-        select(func.count(OutboxJob.id)).where(OutboxJob.status == OutboxStatus.PENDING)
+        select(func.count(OutboxJob.id)).where(
+            OutboxJob.status.in_((OutboxStatus.PENDING, OutboxStatus.FAILED))
+        )
     )
     page = paginate(query, per_page=LOG_PER_PAGE)
     return dict(page=page, shown=shown, labels=JOB_STATUS_LABELS, pending=pending, notice=notice)
@@ -203,7 +206,8 @@ def jobs():
 
 @bp.post("/jobs/retry")
 def retry_jobs():
-    """Hand every pending outbox row over again (each job commits its own outcome)."""
+    """Hand every pending or failed outbox row over again (each job commits its own outcome)."""
+    revive_failed()
     count = dispatch_pending()
     message = ngettext("已重新派发 %(num)s 个任务", "已重新派发 %(num)s 个任务", count)
     if request.htmx:

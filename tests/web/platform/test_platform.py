@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from sqlalchemy import select
 
@@ -11,6 +13,7 @@ from app.delivery.services import dispatch_settings, ship_with_assistant
 from app.extensions import db
 from app.jobs import commit
 from app.jobs.models import OutboxJob, OutboxStatus
+from app.jobs.runner import give_up_if_final
 from app.notifications.models import SmsMessage
 from app.ordering.states import OrderStatus
 from app.stores.models import StoreKind
@@ -260,6 +263,28 @@ def test_the_jobs_page_shows_a_pending_row_and_retry_dispatches_it(client, login
     db.session.refresh(job)
     db.session.refresh(message)
     assert job.status == OutboxStatus.DONE and message.status == "sent"
+
+
+def test_a_job_that_used_up_its_retries_shows_failed_and_retry_revives_it(client, login, service):
+    message = SmsMessage(phone="13700000001", template="new_order", body="有新订单1")
+    db.session.add(message)
+    db.session.flush()
+    job = OutboxJob(task="app.notifications.tasks:send_sms", args=[message.id], queue="sms")
+    db.session.add(job)
+    db.session.commit()
+    give_up_if_final(SimpleNamespace(retries_left=2, args=[job.id]), None, None, None, None)
+    assert db.session.get(OutboxJob, job.id).status == OutboxStatus.PENDING  # RQ tries again
+    give_up_if_final(SimpleNamespace(retries_left=0, args=[job.id]), None, None, None, None)
+    login(service)
+    page = client.get("/platform/jobs?status=failed").get_data(as_text=True)
+    assert "app.notifications.tasks:send_sms" in page and "待派发或失败 1 个" in page
+
+    answer = client.post("/platform/jobs/retry", follow_redirects=True)
+
+    assert "已重新派发 1 个任务" in answer.get_data(as_text=True)
+    job = db.session.get(OutboxJob, job.id)
+    assert job.status == OutboxStatus.DONE
+    assert db.session.get(SmsMessage, message.id).status == "sent"
 
 
 def test_the_stores_page_lists_stores_with_their_business_status(client, login, service):
