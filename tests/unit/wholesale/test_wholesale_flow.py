@@ -59,6 +59,16 @@ def test_new_order_waits_for_the_manager_who_gets_an_sms(world):
     assert sms_to("13800000004") == ["有新订单1，请尽快登录小程序业务管理查看处理。"]
 
 
+def driven_order(world):
+    """A wholesale order the manager confirmed and gave to the driver (now 已发货)."""
+    order = place_order(world["buyer"], world["product"], 12)
+    manager = actor_of(world["manager"])
+    confirm_order(order, manager)
+    assign_driver(order, world["driver"].id, manager)
+    commit()
+    return order
+
+
 def test_driver_slip_completes_the_order(world):
     order = place_order(world["buyer"], world["product"], 12)
     manager, driver = actor_of(world["manager"]), actor_of(world["driver"])
@@ -75,11 +85,7 @@ def test_driver_slip_completes_the_order(world):
 
 
 def test_a_slip_upload_that_rolls_back_leaves_no_photo_on_disk(world):
-    order = place_order(world["buyer"], world["product"], 12)
-    manager = actor_of(world["manager"])
-    confirm_order(order, manager)
-    assign_driver(order, world["driver"].id, manager)
-    commit()
+    order = driven_order(world)
     (photo,) = upload_slips(order, [("slip.jpg", jpeg_bytes())], actor_of(world["driver"]))
     written = slip_path(photo)
     assert written.is_file()
@@ -92,11 +98,7 @@ def test_a_slip_upload_that_rolls_back_leaves_no_photo_on_disk(world):
 
 
 def test_a_text_file_is_refused_and_the_order_is_unchanged(world):
-    order = place_order(world["buyer"], world["product"], 12)
-    manager = actor_of(world["manager"])
-    confirm_order(order, manager)
-    assign_driver(order, world["driver"].id, manager)
-    commit()
+    order = driven_order(world)
     with pytest.raises(InvalidInput, match="不是有效的图片"):
         upload_slips(order, [("slip.jpg", io.BytesIO(b"not an image"))], actor_of(world["driver"]))
     db.session.rollback()
