@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidInput
+from app.extensions import db
 from app.i18n_markers import N_
 
 MAX_PIXELS = 40_000_000  # refuse decompression bombs well before Pillow's own limit
@@ -61,8 +62,6 @@ _PENDING = "files_written_in_transaction"
 
 
 def write_in_transaction(path: Path, data: bytes) -> None:
-    from app.extensions import db
-
     path.write_bytes(data)
     db.session.info.setdefault(_PENDING, []).append(path)
 

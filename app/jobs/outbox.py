@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import event, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from app.clock import utcnow
@@ -128,15 +128,23 @@ def enqueue(ids: list[int]) -> bool:
     return True
 
 
-def revive_failed() -> int:
-    """An operator's 重试: rows that used up their retries go back to pending."""
-    result = db.session.execute(
+STUCK = (OutboxStatus.PENDING, OutboxStatus.FAILED)  # what an operator's 重试 hands over again
+
+
+def count_stuck() -> int:
+    return db.session.scalar(select(func.count(OutboxJob.id)).where(OutboxJob.status.in_(STUCK)))
+
+
+def retry_stuck() -> int:
+    """An operator's 重试: rows that used up their retries go back to pending, then every
+    pending row is dispatched again. Returns how many were handed over."""
+    db.session.execute(
         update(OutboxJob)
         .where(OutboxJob.status == OutboxStatus.FAILED)
         .values(status=OutboxStatus.PENDING)
     )
     db.session.commit()
-    return result.rowcount
+    return dispatch_pending()
 
 
 def dispatch_pending(older_than: timedelta = timedelta(0), limit: int = 500) -> int:

@@ -42,7 +42,7 @@ def init_babel(app: Flask) -> None:
         lambda s: catalog().ugettext(s),
         lambda s, p, n: catalog().ungettext(s, p, n),
         newstyle=True,
-        pgettext=lambda c, s: catalog().upgettext(c, s),
+        pgettext=pgettext,
         npgettext=lambda c, s, p, n: catalog().unpgettext(c, s, p, n),
     )
 

@@ -49,17 +49,12 @@ class Page:
         return max(1, -(-self.total // self.per_page), self.page + (1 if self.has_next else 0))
 
 
-def page_number() -> int:
-    number = request.args.get("page", 1, type=int) or 1
-    return max(1, number)
-
-
-def paginate(query: Select, per_page: int, page: int | None = None, scalars: bool = True) -> Page:
-    """The rows of `page` (from ?page= by default) and what the pager needs to draw itself."""
-    page = page or page_number()
+def paginate(query: Select, per_page: int) -> Page:
+    """The rows of the page asked for by ?page= and what the pager needs to draw itself."""
+    page = max(1, request.args.get("page", 1, type=int) or 1)
     offset = (page - 1) * per_page
     result = db.session.execute(query.limit(per_page + 1).offset(offset))
-    rows = list(result.scalars().unique() if scalars else result)
+    rows = list(result.scalars().unique())
     has_next = len(rows) > per_page
     rows = rows[:per_page]
     if not has_next and (rows or page == 1):

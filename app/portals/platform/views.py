@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.delivery.assistant import MODE_LABELS, riders, set_dispatch_mode
 from app.delivery.models import DeliveryTask, DispatchMode, TaskStatus
@@ -13,9 +13,8 @@ from app.delivery.scope import task_for, tasks_visible_to
 from app.delivery.services import assign_task, dispatch_settings
 from app.extensions import db
 from app.i18n_markers import N_
-from app.jobs import commit, dispatch_pending
+from app.jobs import commit, count_stuck, retry_stuck
 from app.jobs.models import OutboxJob, OutboxStatus
-from app.jobs.outbox import revive_failed
 from app.notifications.models import SmsMessage
 from app.ordering.models import Order
 from app.ordering.scope import order_for
@@ -190,11 +189,7 @@ def _jobs_page(notice: str = "") -> dict:
     query = select(OutboxJob).order_by(OutboxJob.id.desc())
     if shown in JOB_STATUS_LABELS:
         query = query.where(OutboxJob.status == shown)
-    pending = db.session.scalar(
-        select(func.count(OutboxJob.id)).where(
-            OutboxJob.status.in_((OutboxStatus.PENDING, OutboxStatus.FAILED))
-        )
-    )
+    pending = count_stuck()
     page = paginate(query, per_page=LOG_PER_PAGE)
     return dict(page=page, shown=shown, labels=JOB_STATUS_LABELS, pending=pending, notice=notice)
 
@@ -207,8 +202,7 @@ def jobs():
 @bp.post("/jobs/retry")
 def retry_jobs():
     """Hand every pending or failed outbox row over again (each job commits its own outcome)."""
-    revive_failed()
-    count = dispatch_pending()
+    count = retry_stuck()
     message = ngettext("已重新派发 %(num)s 个任务", "已重新派发 %(num)s 个任务", count)
     if request.htmx:
         return render_page_or_block("platform/jobs.html", "jobs_table", **_jobs_page(message))
