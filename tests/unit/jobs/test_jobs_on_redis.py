@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.accounts.models import Role
 from app.delivery.services import ship_with_assistant
 from app.extensions import db
-from app.jobs import commit, dispatch_pending
+from app.jobs import commit, defer, dispatch_pending, job
 from app.jobs.models import OutboxJob, OutboxStatus
 from app.jobs.runner import run_outbox
 from app.notifications.models import SmsMessage
@@ -110,3 +110,21 @@ def test_a_replayed_job_does_not_send_twice(redis_app):
     assert run_outbox(row.id) == "already done"
     db.session.refresh(message)
     assert message.provider_ref == first_ref
+
+
+@job("sms")
+def always_fails(_id: int) -> None:
+    raise RuntimeError("短信通道不可用")
+
+
+def test_a_job_whose_last_retry_fails_is_marked_failed(redis_app, monkeypatch):
+    monkeypatch.setattr("app.jobs.outbox.RETRY_INTERVALS", [0])  # one retry, at once
+    defer(always_fails, 1)
+    commit()
+    assert outbox_statuses() == [OutboxStatus.ENQUEUED]
+
+    run_worker(redis_app)  # the first attempt fails, RQ retries, the retry fails too
+
+    row = db.session.execute(select(OutboxJob)).scalar_one()
+    assert row.status == OutboxStatus.FAILED
+    assert row.attempts == 2 and "短信通道不可用" in row.last_error

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 from sqlalchemy import select
 
@@ -13,7 +11,6 @@ from app.delivery.services import dispatch_settings, ship_with_assistant
 from app.extensions import db
 from app.jobs import commit
 from app.jobs.models import OutboxJob, OutboxStatus
-from app.jobs.runner import give_up_if_final
 from app.notifications.models import SmsMessage
 from app.ordering.states import OrderStatus
 from app.stores.models import StoreKind
@@ -248,13 +245,21 @@ def test_the_sms_log_lists_message_bodies_filtered_by_phone(client, login, servi
     assert "有新订单9" not in page
 
 
-def test_the_jobs_page_shows_a_pending_row_and_retry_dispatches_it(client, login, service):
+def an_sms_job(status: str = OutboxStatus.PENDING) -> tuple[SmsMessage, OutboxJob]:
+    """An SMS whose outbox row Redis never took (pending) or whose retries ran out (failed)."""
     message = SmsMessage(phone="13700000001", template="new_order", body="有新订单1")
     db.session.add(message)
     db.session.flush()
-    job = OutboxJob(task="app.notifications.tasks:send_sms", args=[message.id], queue="sms")
+    job = OutboxJob(
+        task="app.notifications.tasks:send_sms", args=[message.id], queue="sms", status=status
+    )
     db.session.add(job)
-    db.session.commit()  # as if Redis had been down: the row stays pending
+    db.session.commit()
+    return message, job
+
+
+def test_the_jobs_page_shows_a_pending_row_and_retry_dispatches_it(client, login, service):
+    message, job = an_sms_job()
     login(service)
     page = client.get("/platform/jobs?status=pending").get_data(as_text=True)
     assert "app.notifications.tasks:send_sms" in page and "待派发" in page
@@ -266,15 +271,9 @@ def test_the_jobs_page_shows_a_pending_row_and_retry_dispatches_it(client, login
 
 
 def test_a_job_that_used_up_its_retries_shows_failed_and_retry_revives_it(client, login, service):
-    message = SmsMessage(phone="13700000001", template="new_order", body="有新订单1")
-    db.session.add(message)
-    db.session.flush()
-    job = OutboxJob(task="app.notifications.tasks:send_sms", args=[message.id], queue="sms")
-    db.session.add(job)
-    db.session.commit()
-    give_up_if_final(SimpleNamespace(retries_left=2, args=[job.id]), None, None, None, None)
-    assert db.session.get(OutboxJob, job.id).status == OutboxStatus.PENDING  # RQ tries again
-    give_up_if_final(SimpleNamespace(retries_left=0, args=[job.id]), None, None, None, None)
+    message, job = an_sms_job(
+        OutboxStatus.FAILED
+    )  # RQ's last retry failed (see test_jobs_on_redis)
     login(service)
     page = client.get("/platform/jobs?status=failed").get_data(as_text=True)
     assert "app.notifications.tasks:send_sms" in page and "待派发或失败 1 个" in page
