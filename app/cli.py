@@ -1,4 +1,7 @@
-"""Flask CLI: `flask seed`, `flask jobs flush`, `flask jobs worker`."""
+"""Flask CLI: `flask seed`, `flask jobs flush|worker`, `flask deadlines sweep|run`.
+
+Each command is one unit of work: it commits once at the end (then hands its jobs over).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,10 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from app.demo_data import DEMO_PASSWORD, DEMO_USERS
+from app.deadlines.cli import deadlines_cli
+from app.demo_data import DEMO_PASSWORD, DEMO_USERS, load_demo_data
+from app.jobs import commit, dispatch_pending
+from app.worker import work
 
 jobs_cli = AppGroup("jobs", help="Background jobs (the outbox and RQ workers).")
 
@@ -14,17 +20,13 @@ jobs_cli = AppGroup("jobs", help="Background jobs (the outbox and RQ workers).")
 @jobs_cli.command("flush")
 def flush_jobs() -> None:
     """Enqueue (or, without Redis, run) every outbox row still pending."""
-    from app.jobs import dispatch_pending
-
     click.echo(f"{dispatch_pending()} pending jobs dispatched")
 
 
 @jobs_cli.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 def run_worker(burst: bool) -> None:
-    """Run an RQ worker on the sms, courier and print queues inside this app."""
-    from worker import work
-
+    """Run an RQ worker on every queue inside this app."""
     work(burst=burst)
 
 
@@ -38,16 +40,15 @@ def print_logins() -> None:
         click.echo(f"  {phone}  {name:<4}  {role}{'  ' + scope if scope else ''}")
 
 
+def seed() -> None:
+    """Load the demo data (idempotent) and print the demo logins."""
+    created = load_demo_data()
+    commit()
+    click.echo(f"demo data: {created['users']} users, {created['products']} products created")
+    print_logins()
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(jobs_cli)
-
-    @app.cli.command("seed")
-    def seed() -> None:
-        """Load the demo data (idempotent) and print the demo logins."""
-        from app.demo_data import load_demo_data
-        from app.jobs import commit
-
-        created = load_demo_data()
-        commit()
-        click.echo(f"demo data: {created['users']} users, {created['products']} products created")
-        print_logins()
+    app.cli.add_command(deadlines_cli)
+    app.cli.command("seed")(seed)

@@ -1,15 +1,24 @@
-"""Time is stored in UTC (naive, so SQLite and PostgreSQL agree) and shown in Asia/Shanghai."""
+"""Time is stored in UTC (naive, so SQLite and PostgreSQL agree) and shown in Asia/Shanghai.
+
+Every "now" in the app comes from `utcnow()` (models use it as their column default), so
+`travel()` moves the whole app through time: tests jump to a deadline instead of sleeping.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
+# How far `travel()` has moved the clock; the top of the stack is the offset in force.
+_offsets: list[timedelta] = [timedelta(0)]
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None) + _offsets[-1]
 
 
 def to_local(value: datetime | None) -> datetime | None:
@@ -24,4 +33,19 @@ def local_day_start(day: date) -> datetime:
 
 
 def local_today() -> date:
-    return datetime.now(SHANGHAI).date()
+    return (datetime.now(SHANGHAI) + _offsets[-1]).date()
+
+
+@contextmanager
+def travel(delta: timedelta) -> Iterator[datetime]:
+    """Shift `utcnow()` and `local_today()` by `delta` (negative goes back) until the block ends.
+
+    The clock keeps running; blocks nest (offsets add up) and each restores the offset it found.
+    It moves the whole process, every thread included: meant for tests and demos.
+    Yields the shifted `utcnow()`.
+    """
+    _offsets.append(_offsets[-1] + delta)
+    try:
+        yield utcnow()
+    finally:
+        _offsets.pop()

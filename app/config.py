@@ -17,6 +17,15 @@ def _database_url() -> str:
     return url or f"sqlite:///{BASE_DIR / 'instance' / 'haoshang.db'}"
 
 
+# Adapter settings read straight from the environment (SMS vendors, object storage): any
+# variable with one of these prefixes becomes a setting of the same name.
+ADAPTER_PREFIXES = ("ALIYUN_SMS_", "TENCENT_SMS_", "S3_")
+
+
+def _adapter_settings() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k.startswith(ADAPTER_PREFIXES)}
+
+
 class Config:
     """Production-like defaults; every value can be overridden by an environment variable."""
 
@@ -32,9 +41,13 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024  # the whole request; one photo may be up to 8 MB
     MAX_PHOTO_BYTES = 8 * 1024 * 1024
-    SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "log")
+    SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "log")  # log | aliyun | tencent
+    STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")  # local | s3
+    SIGNED_URL_SECONDS = int(os.environ.get("SIGNED_URL_SECONDS", "300"))
+    DEADLINE_SWEEP_SECONDS = int(os.environ.get("DEADLINE_SWEEP_SECONDS", "30"))
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_SAMESITE = "Lax"
     PRINTER_TIMEOUT = float(os.environ.get("PRINTER_TIMEOUT", "3"))
     RIDER_POLL_SECONDS = int(os.environ.get("RIDER_POLL_SECONDS", "5"))
     JOBS_EAGER = not REDIS_URL  # without Redis, deferred jobs run in-process after commit
+    locals().update(_adapter_settings())

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.accounts.models import Address, Member, MemberStatus, Role, RoleGrant, User
 from app.catalog.models import Product, Sku
 from app.clock import utcnow
-from app.delivery.services import dispatch_settings
+from app.delivery.services import install_dispatch_settings
 from app.extensions import db
 from app.stores.models import Store, StoreKind
 from app.wholesale.models import Region
@@ -120,7 +120,7 @@ def load_demo_data() -> dict[str, int]:
         text="海口市美兰区海甸岛人民大道 58 号 2 栋 101",
         defaults=dict(contact_name="周会员", contact_phone="13800000007", is_default=True),
     )
-    dispatch_settings()
+    install_dispatch_settings()
     return created
 
 

@@ -1,16 +1,34 @@
-"""Domain errors: services raise them, the web layer turns them into a plain message."""
+"""Domain errors: services raise them with a message (code + parameters); the web layer renders
+it in the person's language where they are looking."""
 
 from __future__ import annotations
 
+from app.messages import Message, render
+
 
 class DomainError(Exception):
-    """A rule said no; the message is shown to the person as it is."""
+    """A rule said no."""
 
     status_code = 409
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: Message):
+        if not isinstance(message, Message):
+            raise TypeError(
+                "a DomainError carries a Message (define its code with messages.define)"
+            )
+        super().__init__(render(message))
+        self.msg = message
+
+    @property
+    def message(self) -> str:
+        """The refusal in Chinese (logs, tests); the web layer renders it per language."""
+        return render(self.msg)
+
+
+class Forbidden(DomainError):
+    """This person's role or scope does not allow the action (answered 403)."""
+
+    status_code = 403
 
 
 class IllegalTransition(DomainError):

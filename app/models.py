@@ -2,6 +2,7 @@
 
 from app.accounts.models import Address, Member, RoleGrant, User
 from app.catalog.models import Product, Sku
+from app.deadlines.models import Deadline
 from app.delivery.models import DeliveryTask, DispatchSettings
 from app.jobs.models import OutboxJob
 from app.notifications.models import SmsMessage
@@ -12,6 +13,7 @@ from app.wholesale.models import Fulfilment, Region, SlipPhoto
 __all__ = [
     "Address",
     "CartItem",
+    "Deadline",
     "DeliveryTask",
     "DispatchSettings",
     "Fulfilment",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
+import time
 from dataclasses import dataclass, field
 
 from bench.load import Result
@@ -174,8 +175,6 @@ def _cpu_times() -> tuple[int, int]:
 
 def cpu_busy(seconds: float = 1.0) -> float | None:
     """Share of all CPUs busy over `seconds`, while the bench itself sends nothing."""
-    import time
-
     try:
         total0, idle0 = _cpu_times()
         time.sleep(seconds)

@@ -22,8 +22,11 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+import gunicorn
 from sqlalchemy import create_engine, select, text
 
+from app.delivery.models import DeliveryTask
+from app.demo_data import DEMO_PASSWORD
 from bench import load, report, seed
 from bench.client import Client, LoginFailed, Session, log_in
 from bench.report import Row, SizeReport
@@ -249,8 +252,6 @@ def _progress(row: Row) -> str:
 
 def log_everyone_in(port: int, data: seed.BenchData) -> dict[str, Session | str]:
     """One session per person; a failed login is kept as its message, for the rows to report."""
-    from app.demo_data import DEMO_PASSWORD
-
     people = {
         "owner": (data.owner_phone, seed.BENCH_PASSWORD),
         "rider": (seed.POOL_RIDER_PHONE, seed.BENCH_PASSWORD),
@@ -371,8 +372,6 @@ def bench_tap(args, target: Target, row: Row, port: int, session, data: seed.Ben
 
 def _state_changes(url: str, task_ids: list[int]) -> int:
     """How many tap moves the database shows on the tap tasks (accepted = 0 … delivered = 4)."""
-    from app.delivery.models import DeliveryTask
-
     table = DeliveryTask.__table__
     engine = create_engine(url)
     try:
@@ -388,8 +387,6 @@ def _state_changes(url: str, task_ids: list[int]) -> int:
 def _versions(args) -> str:
     parts = [f"Python {report.platform.python_version()}"]
     with contextlib.suppress(Exception):
-        import gunicorn
-
         parts.append(f"gunicorn {gunicorn.__version__} -w {args.workers} -k {args.worker_class}")
     if args.tool_used == "wrk":
         with contextlib.suppress(OSError, subprocess.SubprocessError):

@@ -15,14 +15,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import flask_migrate
 from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 from werkzeug.security import generate_password_hash
 
+from app import create_app
 from app.accounts.models import Address, Member, Role, RoleGrant, User
 from app.catalog.models import Product, Sku
 from app.clock import to_local, utcnow
 from app.delivery.models import DeliveryTask
+from app.demo_data import load_demo_data
+from app.extensions import db
+from app.jobs import commit
 from app.ordering.models import Order, OrderEvent, OrderItem
 from app.stores.models import Store
 from app.wholesale.models import Fulfilment, Region
@@ -119,13 +124,6 @@ def drop_database(server_url: str, name: str) -> None:
 
 def migrate_and_load_demo(url: str) -> None:
     """`flask db upgrade` and `flask seed`, in-process, against the bench database."""
-    import flask_migrate
-
-    from app import create_app
-    from app.demo_data import load_demo_data
-    from app.extensions import db
-    from app.jobs import commit
-
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": ""})
     with app.app_context():
         chatter = io.StringIO()  # Alembic's INFO lines; shown only if the upgrade fails
@@ -555,7 +553,7 @@ def _event(event_id, order, actor_id, role, frm, to, when) -> dict:
         actor_name="",
         from_status=frm,
         to_status=to,
-        remark="买家下单" if frm is None else "",
+        note={"code": "placed"} if frm is None else None,
         created_at=when,
     )
 

@@ -11,8 +11,10 @@ from app.accounts.models import Address, Member, MemberStatus, Role, RoleGrant, 
 from app.catalog.models import Product, Sku
 from app.extensions import db
 from app.jobs import commit
+from app.ordering.cart import add_to_cart
 from app.ordering.models import Order
-from app.ordering.services import add_to_cart, place_orders
+from app.ordering.services import accept_order, place_orders
+from app.ordering.states import OrderStatus
 from app.stores.models import Store, StoreKind
 from app.wholesale.models import Region
 
@@ -114,10 +116,22 @@ def actor_of(user: User, role: str | None = None) -> Actor:
     return Actor.from_grant(user, grant_row)
 
 
+def store_actor(store_id: int) -> Actor:
+    return Actor(user_id=None, role=Role.STORE_STAFF, store_id=store_id, name="店员")
+
+
 def place_order(
-    buyer: User, product: Product, quantity: int = 1, payment: str = "cod", remark: str = ""
+    buyer: User,
+    product: Product,
+    quantity: int = 1,
+    payment: str = "cod",
+    remark: str = "",
+    accept: bool = True,
 ) -> Order:
-    """Put one product in the buyer's cart and check out, committing like a request does."""
+    """Put one product in the buyer's cart and check out, committing like a request does.
+
+    A same-city cash-on-delivery order is accepted by its store too (接单), unless `accept` is
+    False: most tests start from an order the store is preparing."""
     add_to_cart(buyer.id, product.skus[0].id, quantity)
     address = db.session.execute(select(Address).filter_by(user_id=buyer.id)).scalars().first()
     [order] = place_orders(
@@ -127,4 +141,7 @@ def place_order(
         {product.store_id: remark} if remark else None,
     )
     commit()
+    if accept and order.status == OrderStatus.PENDING_ACCEPT:
+        accept_order(order, store_actor(order.store_id))
+        commit()
     return order

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.clock import utcnow
 from app.extensions import db
+from app.i18n_markers import N_
 
 
 class Role(StrEnum):
@@ -22,6 +24,20 @@ class Role(StrEnum):
     DRIVER = "driver"  # 司机: deliveries assigned to them in one region
     RIDER = "rider"  # 骑手: the pool and the tasks they took
     BUYER = "buyer"  # 会员: their own orders
+
+
+SYSTEM_ROLE = "system"  # jobs, timers and reactions act as the system
+
+ROLE_LABELS = {
+    Role.OPERATOR: N_("平台运营"),
+    Role.SERVICE: N_("客服"),
+    Role.STORE_STAFF: N_("商家"),
+    Role.SALES_MANAGER: N_("业务经理"),
+    Role.DRIVER: N_("司机"),
+    Role.RIDER: N_("骑手"),
+    Role.BUYER: N_("会员"),
+    SYSTEM_ROLE: N_("系统"),
+}
 
 
 class User(UserMixin, db.Model):
@@ -40,7 +56,9 @@ class User(UserMixin, db.Model):
     )
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)  # scrypt by default
+        # scrypt in the app; the test suite sets a cheap method (PASSWORD_HASH_METHOD) for speed
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -1,44 +1,46 @@
-"""The platform delivery assistant's settings: the dispatch mode, and the riders staff assign to."""
+"""The platform delivery assistant (配送助手): own riders as a courier, and its dispatch mode."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from app.accounts.actor import Actor
-from app.accounts.models import Role, RoleGrant, User
+from app.accounts.models import Role
+from app.delivery.couriers import COURIERS
 from app.delivery.models import DispatchMode, DispatchSettings
-from app.delivery.services import dispatch_settings
-from app.errors import IllegalTransition, InvalidInput
+from app.delivery.services import dispatch_settings, ship_with_assistant
+from app.errors import Forbidden, InvalidInput
 from app.extensions import db
 from app.i18n_markers import N_
+from app.messages import define
+from app.ordering.models import Order
+from app.stores.models import StoreKind
 
 MODE_LABELS = {
     DispatchMode.GRAB: N_("抢单模式"),
     DispatchMode.ASSIGN: N_("分配模式"),
 }
+OPERATOR_SETS_MODE = define("operator_sets_mode", N_("只有平台运营可以修改派单模式"))
+CHOOSE_MODE = define("choose_mode", N_("请选择派单模式"))
+
+
+@COURIERS.register("assistant")
+class AssistantCourier:
+    """The platform's own riders: a task goes to the pool (grab) or to staff (assign)."""
+
+    name = "assistant"
+    label = N_("配送助手")
+    kinds = (StoreKind.SAME_CITY,)
+
+    def ship(self, order: Order, actor: Actor) -> None:
+        ship_with_assistant(order, actor)
 
 
 def set_dispatch_mode(mode: str, actor: Actor) -> DispatchSettings:
     """Switch between grab and assign mode; tasks already created keep the mode they got."""
     if actor.role != Role.OPERATOR:
-        raise IllegalTransition(N_("只有平台运营可以修改派单模式"))
+        raise Forbidden(OPERATOR_SETS_MODE())
     if mode not in MODE_LABELS:
-        raise InvalidInput(N_("请选择派单模式"))
+        raise InvalidInput(CHOOSE_MODE())
     settings = dispatch_settings()
     settings.mode = mode
     db.session.flush()
     return settings
-
-
-def riders() -> list[User]:
-    """Active riders, for the assign-mode form."""
-    return list(
-        db.session.execute(
-            select(User)
-            .join(RoleGrant)
-            .where(RoleGrant.role == Role.RIDER, User.active.is_(True))
-            .order_by(User.name)
-        )
-        .scalars()
-        .unique()
-    )

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
-from app.accounts.models import Role
+from app.accounts.models import SYSTEM_ROLE, Role
 from app.clock import utcnow
 from app.extensions import db
 from app.i18n_markers import N_, NP_
@@ -41,22 +41,31 @@ TASK_MACHINE = Machine(
     },
     # The verbs are the rider's buttons ("配送" starts the ride); "task action" keeps their
     # English apart from the same words used as headings (a "配送" column is "Delivery").
+    # When the order is completed by someone else first (the platform), the system ends the
+    # rider's task as delivered, so it never hangs at 配送中.
     moves=moves(
         (T.WAITING, T.ACCEPTED, NP_("task action", "接单"), (Role.RIDER, *_STAFF)),
         (T.ACCEPTED, T.ARRIVED, NP_("task action", "到店"), (Role.RIDER,)),
         (T.ARRIVED, T.PICKED, NP_("task action", "取单"), (Role.RIDER,)),
         (T.PICKED, T.DELIVERING, NP_("task action", "配送"), (Role.RIDER,)),
-        (T.DELIVERING, T.DELIVERED, NP_("task action", "送达"), (Role.RIDER,)),
-        (T.WAITING, T.CANCELLED, NP_("task action", "取消"), ("system", *_STAFF)),
-        (T.ACCEPTED, T.CANCELLED, NP_("task action", "取消"), ("system", *_STAFF)),
-        (T.ARRIVED, T.CANCELLED, NP_("task action", "取消"), ("system", *_STAFF)),
-        (T.PICKED, T.CANCELLED, NP_("task action", "取消"), ("system", *_STAFF)),
-        (T.DELIVERING, T.CANCELLED, NP_("task action", "取消"), ("system", *_STAFF)),
+        (T.DELIVERING, T.DELIVERED, NP_("task action", "送达"), (Role.RIDER, SYSTEM_ROLE)),
+        (T.ACCEPTED, T.DELIVERED, NP_("task action", "送达"), (SYSTEM_ROLE,)),
+        (T.ARRIVED, T.DELIVERED, NP_("task action", "送达"), (SYSTEM_ROLE,)),
+        (T.PICKED, T.DELIVERED, NP_("task action", "送达"), (SYSTEM_ROLE,)),
+        (T.WAITING, T.CANCELLED, NP_("task action", "取消"), (SYSTEM_ROLE, *_STAFF)),
+        (T.ACCEPTED, T.CANCELLED, NP_("task action", "取消"), (SYSTEM_ROLE, *_STAFF)),
+        (T.ARRIVED, T.CANCELLED, NP_("task action", "取消"), (SYSTEM_ROLE, *_STAFF)),
+        (T.PICKED, T.CANCELLED, NP_("task action", "取消"), (SYSTEM_ROLE, *_STAFF)),
+        (T.DELIVERING, T.CANCELLED, NP_("task action", "取消"), (SYSTEM_ROLE, *_STAFF)),
+        context="task action",
     ),
     terminal=frozenset({T.DELIVERED, T.CANCELLED}),
 )
 
 # Which column records the time of arriving in each state.
+ACTIVE = (T.ACCEPTED, T.ARRIVED, T.PICKED, T.DELIVERING)  # on the rider's hands
+FINISHED = (T.DELIVERED, T.CANCELLED)
+
 TAP_TIME_COLUMN = {
     T.ACCEPTED: "accepted_at",
     T.ARRIVED: "arrived_at",

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, func, select, update
 
 from app.accounts.actor import SYSTEM, Actor
-from app.accounts.models import Role, RoleGrant
+from app.accounts.models import Role, RoleGrant, User
 from app.clock import utcnow
 from app.delivery.models import (
+    ACTIVE,
+    FINISHED,
     TAP_TIME_COLUMN,
     TASK_MACHINE,
     DeliveryTask,
@@ -17,19 +19,48 @@ from app.delivery.models import (
     DispatchSettings,
     TaskStatus,
 )
-from app.errors import AlreadyTaken, IllegalTransition, InvalidInput
+from app.delivery.scope import in_pool, tasks_visible_to
+from app.delivery.signals import task_delivered, task_moved
+from app.delivery.tasks import announce_task
+from app.errors import AlreadyTaken, Forbidden, IllegalTransition, InvalidInput
 from app.extensions import db
 from app.i18n_markers import N_
 from app.jobs import defer
+from app.messages import Message, define
 from app.ordering.events import record_event
 from app.ordering.models import Order
 from app.ordering.services import move_order
 from app.ordering.states import OrderStatus
 from app.stores.models import StoreKind
 
+SAME_CITY_ONLY = define("same_city_only", N_("只有同城订单可以选择配送助手"))
+TAKEN = define("taken", N_("已被抢"))
+TASK_CHANGED = define("task_changed", N_("配送状态已被更新，请刷新后再试"))
+RIDERS_ONLY = define("riders_only", N_("只有骑手可以接单"))
+NOT_IN_POOL = define("not_in_pool", N_("该订单不在抢单池中"))
+CHOOSE_RIDER = define("choose_rider", N_("请选择一名骑手"))
+NOT_ASSIGN_MODE = define("not_assign_mode", N_("该配送单为抢单模式，由骑手抢单，不能指派"))
+STAFF_ASSIGNS = define("staff_assigns", N_("只有平台人员可以分配骑手"))
+NOT_YOUR_TASK = define("not_your_task", N_("这不是您的配送单"))
+
+# Timeline notes
+PUSHED = define("pushed_to_assistant", N_("推送至配送助手"))
+SHIPPED_BY_ASSISTANT = define("shipped_by_assistant", N_("发货方式：配送助手"))
+RIDER_ON_TASK = define("rider_on_task", N_("骑手 %(name)s %(phone)s"))
+RIDER_DELIVERED = define("rider_delivered", N_("骑手已送达"))
+ENDED_WITH_ORDER = define("task_ended_with_order", N_("订单已完成，配送单随之结束"))
+
 
 def dispatch_settings() -> DispatchSettings:
-    """The single settings row, created on first use with a fresh authorisation code."""
+    """The single settings row (created by the migration, or the seed in a fresh test world)."""
+    settings = db.session.execute(select(DispatchSettings).limit(1)).scalar_one_or_none()
+    if settings is None:
+        raise LookupError("dispatch_settings has no row: run `flask db upgrade`")
+    return settings
+
+
+def install_dispatch_settings() -> DispatchSettings:
+    """Create the singleton row if it is missing (seed and test set-up; never from a read)."""
     settings = db.session.execute(select(DispatchSettings).limit(1)).scalar_one_or_none()
     if settings is None:
         settings = DispatchSettings(auth_code=secrets.token_hex(8).upper(), mode=DispatchMode.GRAB)
@@ -40,11 +71,9 @@ def dispatch_settings() -> DispatchSettings:
 
 def ship_with_assistant(order: Order, actor: Actor) -> DeliveryTask:
     """The store ships a same-city order by 配送助手: the order ships, a task waits for a rider."""
-    from app.delivery.tasks import announce_task
-
     if order.kind != StoreKind.SAME_CITY:
-        raise InvalidInput(N_("只有同城订单可以选择配送助手"))
-    move_order(order, OrderStatus.SHIPPED, actor, N_("发货方式：配送助手"))
+        raise InvalidInput(SAME_CITY_ONLY())
+    move_order(order, OrderStatus.SHIPPED, actor, SHIPPED_BY_ASSISTANT(), courier_confirms=True)
     task = DeliveryTask(
         order_id=order.id,
         store_id=order.store_id,
@@ -53,14 +82,22 @@ def ship_with_assistant(order: Order, actor: Actor) -> DeliveryTask:
     )
     db.session.add(task)
     db.session.flush()
-    record_event(
-        order.id, actor, None, TaskStatus.WAITING, N_("推送至配送助手"), machine="delivery"
-    )
-    defer(announce_task, task.id)
+    record_event(order.id, actor, None, TaskStatus.WAITING, PUSHED(), machine="delivery")
+    defer(announce_task, task.id, summary=ANNOUNCE_SUMMARY(no=order.no))
     return task
 
 
-def _move_task(task: DeliveryTask, to: str, actor: Actor, rider_check: bool, **values) -> None:
+ANNOUNCE_SUMMARY = define("job_announce_task", N_("推送骑手：订单 %(no)s"))
+
+
+def _move_task(
+    task: DeliveryTask,
+    to: str,
+    actor: Actor,
+    rider_check: bool,
+    note: Message | None = None,
+    **values,
+) -> None:
     frm = task.status
     TASK_MACHINE.guard(frm, to, actor.role)
     values[TAP_TIME_COLUMN[TaskStatus(to)]] = utcnow()
@@ -73,11 +110,15 @@ def _move_task(task: DeliveryTask, to: str, actor: Actor, rider_check: bool, **v
     if result.rowcount != 1:
         db.session.refresh(task)
         if frm == TaskStatus.WAITING and task.rider_id is not None:
-            raise AlreadyTaken(N_("已被抢"))
-        raise IllegalTransition(N_("配送状态已被更新，请刷新后再试"))
+            raise AlreadyTaken(TAKEN())
+        raise IllegalTransition(TASK_CHANGED())
     db.session.refresh(task)
-    remark = f"骑手 {task.rider.name} {task.rider.phone}" if task.rider else ""
-    record_event(task.order_id, actor, frm, to, remark, machine="delivery")
+    if note is None and task.rider:
+        note = RIDER_ON_TASK(name=task.rider.name, phone=task.rider.phone)
+    record_event(task.order_id, actor, frm, to, note, machine="delivery")
+    task_moved.send(task, frm=frm, to=to, actor=actor)
+    if to == TaskStatus.DELIVERED:
+        task_delivered.send(task, actor=actor)
 
 
 def grab_task(task: DeliveryTask, actor: Actor) -> bool:
@@ -86,47 +127,130 @@ def grab_task(task: DeliveryTask, actor: Actor) -> bool:
     The winner tapping again (double tap, replay) is no error: returns False.
     """
     if actor.role != Role.RIDER:
-        raise IllegalTransition(N_("只有骑手可以接单"))
+        raise Forbidden(RIDERS_ONLY())
     if task.rider_id == actor.user_id:
         return False
     if task.mode != DispatchMode.GRAB or task.announced_at is None:
-        raise IllegalTransition(N_("该订单不在抢单池中"))
+        raise IllegalTransition(NOT_IN_POOL())
     if task.status != TaskStatus.WAITING:
-        raise AlreadyTaken(N_("已被抢"))
+        raise AlreadyTaken(TAKEN())
     _move_task(task, TaskStatus.ACCEPTED, actor, rider_check=False, rider_id=actor.user_id)
+    return True
 
 
 def assign_task(task: DeliveryTask, rider_id: int, actor: Actor) -> None:
-    """Staff hand a waiting task to a chosen rider (分配模式)."""
-    is_rider = db.session.execute(
-        select(RoleGrant.id).where(RoleGrant.user_id == rider_id, RoleGrant.role == Role.RIDER)
-    ).first()
-    if not is_rider:
-        raise InvalidInput(N_("请选择一名骑手"))
+    """Staff hand a waiting assign-mode task to a chosen rider (分配模式); grab-mode tasks
+    belong to the riders' pool and cannot be handed out."""
+    if not actor.is_staff:
+        raise Forbidden(STAFF_ASSIGNS())
+    if task.mode != DispatchMode.ASSIGN:
+        raise IllegalTransition(NOT_ASSIGN_MODE())
+    if rider_id not in {rider.id for rider in active_riders()}:
+        raise InvalidInput(CHOOSE_RIDER())
     _move_task(task, TaskStatus.ACCEPTED, actor, rider_check=False, rider_id=rider_id)
 
 
 def advance_task(task: DeliveryTask, to: str, actor: Actor) -> bool:
     """A rider's status tap. A repeated tap (double tap, replay) changes nothing: returns False."""
     if task.rider_id != actor.user_id:
-        raise IllegalTransition(N_("这不是您的配送单"))
+        raise Forbidden(NOT_YOUR_TASK())
     if task.status == to:
         return False
     _move_task(task, to, actor, rider_check=True)
-    if to == TaskStatus.DELIVERED:
-        move_order(task.order, OrderStatus.COMPLETED, actor, N_("骑手已送达"))
+    order = task.order
+    if to == TaskStatus.DELIVERED and order.status == OrderStatus.SHIPPED:
+        move_order(order, OrderStatus.COMPLETED, actor, RIDER_DELIVERED())
     return True
 
 
 def cancel_task_of(order: Order) -> None:
-    task = db.session.execute(
-        select(DeliveryTask).where(DeliveryTask.order_id == order.id)
-    ).scalar_one_or_none()
+    task = _task_of(order)
     if task is not None and task.status not in TASK_MACHINE.terminal:
         _move_task(task, TaskStatus.CANCELLED, SYSTEM, rider_check=False)
+
+
+def end_task_with_order(order: Order) -> None:
+    """The order was completed by someone else first (the platform): the task ends too, as
+    delivered if a rider has it (their commission stands), cancelled if nobody took it."""
+    task = _task_of(order)
+    if task is None or task.status in TASK_MACHINE.terminal:
+        return
+    to = TaskStatus.CANCELLED if task.status == TaskStatus.WAITING else TaskStatus.DELIVERED
+    _move_task(task, to, SYSTEM, rider_check=False, note=ENDED_WITH_ORDER())
+
+
+def _task_of(order: Order) -> DeliveryTask | None:
+    return db.session.execute(
+        select(DeliveryTask).where(DeliveryTask.order_id == order.id)
+    ).scalar_one_or_none()
 
 
 def next_tap(task: DeliveryTask) -> str | None:
     """The status the rider's big button moves to next, if any."""
     allowed = TASK_MACHINE.allowed(task.status, Role.RIDER)
     return allowed[0] if allowed else None
+
+
+# ---- what the rider and the dispatcher look at -------------------------------------------------
+
+
+def pool(actor: Actor) -> Select:
+    """The grab pool, newest announcement first."""
+    return (
+        tasks_visible_to(actor)
+        .where(in_pool())
+        .order_by(DeliveryTask.announced_at.desc(), DeliveryTask.id.desc())
+    )
+
+
+def rider_tasks(actor: Actor, finished: bool) -> Select:
+    """The rider's own tasks: on their hands (oldest first) or finished (newest first)."""
+    query = tasks_visible_to(actor).where(DeliveryTask.rider_id == actor.user_id)
+    if finished:
+        return query.where(DeliveryTask.status.in_(FINISHED)).order_by(
+            DeliveryTask.accepted_at.desc()
+        )
+    return query.where(DeliveryTask.status.in_(ACTIVE)).order_by(DeliveryTask.accepted_at)
+
+
+def active_count(actor: Actor) -> int:
+    query = tasks_visible_to(actor).where(
+        DeliveryTask.rider_id == actor.user_id, DeliveryTask.status.in_(ACTIVE)
+    )
+    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def tasks_awaiting_assignment(actor: Actor) -> list[DeliveryTask]:
+    """Assign-mode tasks nobody has been given yet, oldest first."""
+    return list(
+        db.session.execute(
+            tasks_visible_to(actor)
+            .where(
+                DeliveryTask.status == TaskStatus.WAITING,
+                DeliveryTask.mode == DispatchMode.ASSIGN,
+            )
+            .order_by(DeliveryTask.created_at)
+        ).scalars()
+    )
+
+
+def assignable_task(order: Order) -> DeliveryTask | None:
+    """The order's task if staff may hand it to a rider now (assign mode, still waiting)."""
+    task = _task_of(order)
+    if task and task.status == TaskStatus.WAITING and task.mode == DispatchMode.ASSIGN:
+        return task
+    return None
+
+
+def active_riders() -> list[User]:
+    """Active riders, for the assign-mode form."""
+    return list(
+        db.session.execute(
+            select(User)
+            .join(RoleGrant)
+            .where(RoleGrant.role == Role.RIDER, User.active.is_(True))
+            .order_by(User.name)
+        )
+        .scalars()
+        .unique()
+    )

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Index, String, Text
+from sqlalchemy import JSON, Index, Select, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
 from app.extensions import db
+from app.i18n_markers import N_
 
 
 class OutboxStatus(StrEnum):
@@ -17,6 +18,22 @@ class OutboxStatus(StrEnum):
     ENQUEUED = "enqueued"  # on an RQ queue
     DONE = "done"  # ran to the end; running it again does nothing
     FAILED = "failed"  # gave up after the last retry
+
+
+JOB_STATUS_LABELS = {
+    OutboxStatus.PENDING: N_("待派发"),
+    OutboxStatus.ENQUEUED: N_("已入队"),
+    OutboxStatus.DONE: N_("已完成"),
+    OutboxStatus.FAILED: N_("失败"),
+}
+# How the jobs page draws each status (a badge colour shared with order statuses).
+JOB_STATUS_BADGES = {
+    OutboxStatus.PENDING: "waiting",
+    OutboxStatus.ENQUEUED: "shipped",
+    OutboxStatus.DONE: "completed",
+    OutboxStatus.FAILED: "closed",
+}
+QUEUE_LABELS = {"sms": N_("短信"), "courier": N_("配送"), "print": N_("打印"), "sweep": N_("定时")}
 
 
 class OutboxJob(db.Model):
@@ -27,9 +44,18 @@ class OutboxJob(db.Model):
     task: Mapped[str] = mapped_column(String(120))  # "app.notifications.tasks:send_sms"
     args: Mapped[list] = mapped_column(JSON, default=list)
     queue: Mapped[str] = mapped_column(String(20))
+    summary: Mapped[dict | None] = mapped_column(JSON)  # a message: what the job does, in words
     status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     enqueued_at: Mapped[datetime | None]
     done_at: Mapped[datetime | None]
+
+
+def jobs_log(status: str = "") -> Select:
+    """Outbox rows newest first, optionally of one status."""
+    query = select(OutboxJob).order_by(OutboxJob.id.desc())
+    if status in JOB_STATUS_LABELS:
+        query = query.where(OutboxJob.status == status)
+    return query

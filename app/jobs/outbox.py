@@ -1,8 +1,7 @@
-"""`defer()` writes an outbox row; `commit()` commits the unit of work and dispatches its rows.
+"""`defer()` writes an outbox row in the current transaction; after the commit the unit of work
+(`app.jobs.runner.commit`) hands the rows it wrote to RQ, or runs them in-process without Redis.
 
-Dispatch means: with REDIS_URL, enqueue each row to its RQ queue (a row that cannot be enqueued
-stays pending and is retried by the next dispatch or `flask jobs flush`); without it, run the job
-in-process right after the commit, so the embedded set-up needs no server.
+A row that cannot be enqueued (Redis down) stays pending; the periodic sweep hands it over again.
 """
 
 from __future__ import annotations
@@ -12,21 +11,24 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 
-from flask import current_app
+from redis.exceptions import RedisError
+from rq import Callback, Retry
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from app.clock import utcnow
 from app.extensions import db
 from app.jobs.models import OutboxJob, OutboxStatus
+from app.jobs.queues import get_queue
+from app.messages import Message
 
 log = logging.getLogger(__name__)
 
-QUEUES = ("sms", "courier", "print")
+QUEUES = ("sms", "courier", "print", "sweep")
 RETRY_INTERVALS = [5, 30, 120, 600, 1800]  # seconds between RQ retries
-SWEEP_AGE = timedelta(seconds=5)  # pending rows older than this are picked up by a sweep
 _NEW = "outbox_new"
 _COMMITTED = "outbox_committed"
+STUCK = (OutboxStatus.PENDING, OutboxStatus.FAILED)  # what an operator's 重试 hands over again
 
 
 def job(queue: str) -> Callable[[Callable], Callable]:
@@ -50,9 +52,18 @@ def resolve(name: str) -> Callable:
     return getattr(importlib.import_module(module), attr)
 
 
-def defer(func: Callable, *args: int | str) -> OutboxJob:
-    """Record a job in the current transaction; it runs only if the transaction commits."""
-    row = OutboxJob(task=task_name(func), args=list(args), queue=func.queue)
+def defer(func: Callable, *args: int | str, summary: Message | None = None) -> OutboxJob:
+    """Record a job in the current transaction; it runs only if the transaction commits.
+
+    `summary` is a message (code + parameters) saying in people's words what the job does; the
+    platform's jobs page shows it instead of a Python path.
+    """
+    row = OutboxJob(
+        task=task_name(func),
+        args=list(args),
+        queue=func.queue,
+        summary=summary.data() if summary else None,
+    )
     db.session.add(row)
     db.session.flush()
     db.session.info.setdefault(_NEW, []).append(row.id)
@@ -71,39 +82,30 @@ def _forget_rolled_back(session: Session) -> None:
     session.info.pop(_NEW, None)
 
 
-def commit() -> None:
-    """The one commit of a request or job, then hand its deferred jobs over."""
-    db.session.commit()
-    ids = db.session.info.pop(_COMMITTED, [])
-    if ids:
-        dispatch(ids)
+def hand_over_at_commit(ids: list[int]) -> None:
+    """Hand these (already stored) rows to the queues when the current transaction commits."""
+    db.session.info.setdefault(_NEW, []).extend(ids)
 
 
-def dispatch(ids: list[int]) -> None:
-    if current_app.config["JOBS_EAGER"]:
-        for outbox_id in ids:
-            _run_eagerly(outbox_id)
-        return
-    if enqueue(ids):
-        dispatch_pending(older_than=SWEEP_AGE)
+def retry_stuck() -> int:
+    """An operator's 重试: failed rows go back to pending, and every pending row is handed over
+    again when the request commits. Returns how many rows that is."""
+    revive_failed()
+    ids = pending_ids()
+    hand_over_at_commit(ids)
+    return len(ids)
 
 
-def _run_eagerly(outbox_id: int) -> None:
-    from app.jobs.runner import run_outbox
-
-    try:
-        run_outbox(outbox_id)
-    except Exception:  # the row keeps its error and stays pending for `flask jobs flush`
-        log.exception("outbox job %s failed in-process", outbox_id)
+def take_committed() -> list[int]:
+    """The outbox rows the last commit made durable, handed over once."""
+    return db.session.info.pop(_COMMITTED, [])
 
 
 def enqueue(ids: list[int]) -> bool:
-    """Put rows on their RQ queues; False if Redis could not be reached (rows stay pending)."""
-    from redis.exceptions import RedisError
-    from rq import Callback, Retry
+    """Put rows on their RQ queues and mark them enqueued (the caller commits the marks).
 
-    from app.jobs.queues import get_queue
-
+    False if Redis could not be reached: the rows not taken stay pending.
+    """
     rows = db.session.execute(select(OutboxJob).where(OutboxJob.id.in_(ids))).scalars().all()
     try:
         for row in rows:
@@ -122,46 +124,33 @@ def enqueue(ids: list[int]) -> bool:
             )
     except RedisError as exc:
         log.warning("Redis unreachable, %d outbox rows stay pending: %s", len(rows), exc)
-        db.session.commit()  # keep the rows that did make it marked as enqueued
         return False
-    db.session.commit()
     return True
 
 
-STUCK = (OutboxStatus.PENDING, OutboxStatus.FAILED)  # what an operator's 重试 hands over again
+def pending_ids(older_than: timedelta = timedelta(0), limit: int = 500) -> list[int]:
+    """Rows still pending: Redis was down, or an in-process run failed."""
+    return list(
+        db.session.execute(
+            select(OutboxJob.id)
+            .where(
+                OutboxJob.status == OutboxStatus.PENDING,
+                OutboxJob.created_at <= utcnow() - older_than,
+            )
+            .order_by(OutboxJob.id)
+            .limit(limit)
+        ).scalars()
+    )
 
 
 def count_stuck() -> int:
     return db.session.scalar(select(func.count(OutboxJob.id)).where(OutboxJob.status.in_(STUCK)))
 
 
-def retry_stuck() -> int:
-    """An operator's 重试: rows that used up their retries go back to pending, then every
-    pending row is dispatched again. Returns how many were handed over."""
+def revive_failed() -> None:
+    """Rows that used up their retries go back to pending (an operator pressed 重试)."""
     db.session.execute(
         update(OutboxJob)
         .where(OutboxJob.status == OutboxStatus.FAILED)
         .values(status=OutboxStatus.PENDING)
     )
-    db.session.commit()
-    return dispatch_pending()
-
-
-def dispatch_pending(older_than: timedelta = timedelta(0), limit: int = 500) -> int:
-    """Retry rows still pending (Redis was down, or an in-process run failed)."""
-    cutoff = utcnow() - older_than
-    ids = list(
-        db.session.execute(
-            select(OutboxJob.id)
-            .where(OutboxJob.status == OutboxStatus.PENDING, OutboxJob.created_at <= cutoff)
-            .order_by(OutboxJob.id)
-            .limit(limit)
-        ).scalars()
-    )
-    if not ids:
-        return 0
-    if current_app.config["JOBS_EAGER"]:
-        for outbox_id in ids:
-            _run_eagerly(outbox_id)
-        return len(ids)
-    return len(ids) if enqueue(ids) else 0

@@ -1,4 +1,5 @@
-"""Every SMS is a row first, then sent by a job: the operator can read what went out."""
+"""Every SMS is a row first (template + parameters), then sent by a job: the operator can read
+what went out."""
 
 from __future__ import annotations
 
@@ -9,6 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
 from app.extensions import db
+from app.i18n_markers import N_
+from app.notifications.templates import render_sms
+
+SMS_STATUS_LABELS = {"pending": N_("待发送"), "sent": N_("已发送"), "failed": N_("失败")}
+SMS_STATUS_BADGES = {"pending": "waiting", "sent": "completed", "failed": "closed"}
 
 
 class SmsMessage(db.Model):
@@ -18,9 +24,13 @@ class SmsMessage(db.Model):
     phone: Mapped[str] = mapped_column(String(20), index=True)
     template: Mapped[str] = mapped_column(String(40))
     params: Mapped[dict] = mapped_column(JSON, default=dict)
-    body: Mapped[str] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | sent | failed
     provider: Mapped[str] = mapped_column(String(20), default="")
     provider_ref: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+    @property
+    def text(self) -> str:
+        """The message as the phone shows it (rendered from the template, never stored)."""
+        return render_sms(self.template, self.params)

@@ -2,47 +2,44 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, select
 
-from app.accounts.models import Role, RoleGrant, User
+from app.accounts.models import RoleGrant, User
 from app.extensions import db
+from app.i18n_markers import N_
 from app.jobs import defer
+from app.messages import define
 from app.notifications.models import SmsMessage
-from app.notifications.templates import render_sms
-from app.ordering.models import Order
-from app.ordering.states import OrderStatus
+from app.notifications.tasks import send_sms
+
+SMS_SUMMARY = define("job_sms", N_("短信：%(text)s → %(to)s"))
 
 
-def queue_sms(phone: str, template: str, **params) -> SmsMessage:
-    from app.notifications.tasks import send_sms
-
-    message = SmsMessage(
-        phone=phone, template=template, params=params, body=render_sms(template, params)
-    )
+def queue_sms(phone: str, template: str, to_name: str = "", **params) -> SmsMessage:
+    """Store the message (template + parameters, rendered when sent or shown) and defer it."""
+    message = SmsMessage(phone=phone, template=template, params=params)
     db.session.add(message)
     db.session.flush()
-    defer(send_sms, message.id)
+    defer(
+        send_sms,
+        message.id,
+        summary=SMS_SUMMARY(text=message.text, to=to_name or phone),
+    )
     return message
 
 
-def _phones_with_role(role: str, region_id: int | None = None) -> list[str]:
-    query = select(User.phone).join(RoleGrant).where(RoleGrant.role == role, User.active.is_(True))
+def people_with_role(role: str, region_id: int | None = None) -> list[User]:
+    """Active people holding a role (in a region), one entry per person, by phone."""
+    query = select(User).join(RoleGrant).where(RoleGrant.role == role, User.active.is_(True))
     if region_id is not None:
         query = query.where(RoleGrant.region_id == region_id)
-    return sorted(set(db.session.execute(query).scalars()))
+    people = {user.phone: user for user in db.session.execute(query).scalars().unique()}
+    return [people[phone] for phone in sorted(people)]
 
 
-def notify_new_wholesale_order(order: Order) -> list[SmsMessage]:
-    """SMS the region's sales managers, or customer service where the region has none.
-
-    {n} is how many orders in the region now wait for confirmation, this one included.
-    """
-    phones = _phones_with_role(Role.SALES_MANAGER, order.region_id)
-    if not phones:
-        phones = _phones_with_role(Role.SERVICE)
-    waiting = db.session.execute(
-        select(func.count(Order.id)).where(
-            Order.region_id == order.region_id, Order.status == OrderStatus.PENDING_CONFIRM
-        )
-    ).scalar_one()
-    return [queue_sms(phone, "new_order", n=waiting) for phone in phones]
+def sms_log(phone: str = "") -> Select:
+    """Messages newest first, optionally those to a phone number containing `phone`."""
+    query = select(SmsMessage).order_by(SmsMessage.id.desc())
+    if phone:
+        query = query.where(SmsMessage.phone.contains(phone, autoescape=True))
+    return query

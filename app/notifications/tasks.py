@@ -8,7 +8,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.jobs import job
 from app.notifications.models import SmsMessage
-from app.notifications.providers import get_provider
+from app.notifications.providers import build_provider
 
 
 @job("sms")
@@ -16,8 +16,10 @@ def send_sms(message_id: int) -> None:
     message = db.session.get(SmsMessage, message_id)
     if message is None or message.status == "sent":
         return  # idempotent: a replay sends nothing twice
-    provider = get_provider(current_app.config["SMS_PROVIDER"])
-    message.provider_ref = provider.send(message.phone, message.body)
+    provider = build_provider(current_app.config)
+    message.provider_ref = provider.send(
+        message.phone, message.template, dict(message.params), message.text
+    )
     message.provider = provider.name
     message.status = "sent"
     message.sent_at = utcnow()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.accounts.actor import Actor
 from app.extensions import db
+from app.messages import Message
 from app.ordering.models import OrderEvent
 
 
@@ -12,9 +13,10 @@ def record_event(
     actor: Actor,
     from_status: str | None,
     to_status: str,
-    remark: str = "",
+    note: Message | None = None,
     machine: str = "order",
 ) -> OrderEvent:
+    """`note` is a message (code + parameters), rendered per reader when the timeline is shown."""
     event = OrderEvent(
         order_id=order_id,
         machine=machine,
@@ -23,7 +25,7 @@ def record_event(
         actor_name=actor.name,
         from_status=from_status,
         to_status=to_status,
-        remark=remark[:255],
+        note=note.data() if note else None,
     )
     db.session.add(event)
     return event

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
@@ -36,6 +36,9 @@ class Order(db.Model):
     contact_phone: Mapped[str] = mapped_column(String(20))
     address: Mapped[str] = mapped_column(String(255))
     buyer_remark: Mapped[str] = mapped_column(String(200), default="")
+    # A rider or driver confirms delivery (their tap or signed slip completes the order); the
+    # fulfilment domain sets it when it ships. Otherwise the buyer confirms receipt.
+    courier_confirms: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     paid_at: Mapped[datetime | None]
     shipped_at: Mapped[datetime | None]
@@ -81,7 +84,7 @@ class OrderEvent(db.Model):
     actor_name: Mapped[str] = mapped_column(String(50), default="")
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
-    remark: Mapped[str] = mapped_column(String(255), default="")
+    note: Mapped[dict | None] = mapped_column(JSON)  # a message: code + parameters
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     order: Mapped[Order] = relationship(back_populates="events")

@@ -18,3 +18,11 @@ SAME_CITY_METHODS = ("cod",)
 
 def payment_label(method: str) -> str:
     return PAYMENT_METHODS.get(method, method)
+
+
+COLLECTED_ON_DELIVERY = ("cod",)  # the rider or driver takes the money at the door
+
+
+def due_on_delivery(payment_method: str, total_fen: int) -> int:
+    """What the rider or driver collects at the door (0: nothing to collect)."""
+    return total_fen if payment_method in COLLECTED_ON_DELIVERY else 0

@@ -1,41 +1,44 @@
-"""The only way portals list or load orders: what this actor may see, as one query."""
+"""The only way portals list or load orders: what this actor may see, as one query.
+
+Ordering knows the roles whose scope is about orders themselves (staff, store, buyer). A
+fulfilment domain (wholesale drivers and managers, same-city riders, later drop-ship factories
+and group-buy leaders) contributes the predicate for its own roles with `contribute_scope`, so
+ordering never imports it.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, false, or_, select
+from collections.abc import Callable
+
+from sqlalchemy import ColumnElement, Select, false, select, true
 
 from app.accounts.actor import Actor
 from app.accounts.models import Role
-from app.delivery.models import DeliveryTask
-from app.delivery.scope import in_pool
 from app.extensions import db
 from app.ordering.models import Order
-from app.stores.models import StoreKind
-from app.wholesale.models import Fulfilment
+
+ScopeRule = Callable[[Actor], ColumnElement[bool]]
+
+_RULES: dict[str, ScopeRule] = {
+    Role.OPERATOR: lambda actor: true(),
+    Role.SERVICE: lambda actor: true(),
+    Role.STORE_STAFF: lambda actor: Order.store_id == actor.store_id,
+    Role.BUYER: lambda actor: Order.buyer_id == actor.user_id,
+}
+
+
+def contribute_scope(role: str, rule: ScopeRule) -> None:
+    """A fulfilment domain says which orders its role sees (one predicate on Order)."""
+    _RULES[role] = rule
+
+
+def order_scope(actor: Actor) -> ColumnElement[bool]:
+    rule = _RULES.get(actor.role)
+    return rule(actor) if rule else false()
 
 
 def orders_visible_to(actor: Actor) -> Select:
-    query = select(Order)
-    match actor.role:
-        case Role.OPERATOR | Role.SERVICE:
-            return query
-        case Role.STORE_STAFF:
-            return query.where(Order.store_id == actor.store_id)
-        case Role.SALES_MANAGER:
-            return query.where(
-                Order.kind == StoreKind.WHOLESALE, Order.region_id == actor.region_id
-            )
-        case Role.DRIVER:
-            return query.join(Fulfilment, Fulfilment.order_id == Order.id).where(
-                Order.region_id == actor.region_id, Fulfilment.driver_id == actor.user_id
-            )
-        case Role.RIDER:
-            return query.join(DeliveryTask, DeliveryTask.order_id == Order.id).where(
-                or_(DeliveryTask.rider_id == actor.user_id, in_pool())
-            )
-        case Role.BUYER:
-            return query.where(Order.buyer_id == actor.user_id)
-    return query.where(false())
+    return select(Order).where(order_scope(actor))
 
 
 def order_for(actor: Actor, order_id: int) -> Order | None:

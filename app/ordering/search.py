@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from app.accounts.actor import Actor
 from app.accounts.models import User
 from app.clock import local_day_start
-from app.delivery.models import DeliveryTask
+from app.extensions import db
 from app.ordering.models import Order
 from app.ordering.scope import orders_visible_to
 
@@ -29,13 +29,9 @@ class OrderFilter:
 
 
 def search_orders(actor: Actor, f: OrderFilter) -> Select:
-    """Newest first, with what a list row shows loaded up front (no query per row): the
-    one-to-one task and fulfilment in the same query, the items in one more."""
-    query = orders_visible_to(actor).options(
-        selectinload(Order.items),
-        joinedload(Order.delivery_task).lazyload(DeliveryTask.store),  # the order's store
-        joinedload(Order.fulfilment),
-    )
+    """Newest first, with the items loaded up front (one more query, none per row); a portal
+    adds the loader options of the fulfilment it shows."""
+    query = orders_visible_to(actor).options(selectinload(Order.items))
     if f.status:
         query = query.where(Order.status == f.status)
     if f.store_id:
@@ -56,3 +52,14 @@ def search_orders(actor: Actor, f: OrderFilter) -> Select:
     if f.date_to:
         query = query.where(Order.created_at < local_day_start(f.date_to + timedelta(days=1)))
     return query.order_by(Order.created_at.desc(), Order.id.desc())
+
+
+def latest_order_id(actor: Actor) -> int:
+    """Where the new-order alert starts counting from when a page is drawn."""
+    return db.session.scalar(orders_visible_to(actor).with_only_columns(func.max(Order.id))) or 0
+
+
+def count_new_orders(actor: Actor, since: int) -> int:
+    return db.session.scalar(
+        orders_visible_to(actor).where(Order.id > since).with_only_columns(func.count(Order.id))
+    )

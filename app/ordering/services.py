@@ -1,92 +1,57 @@
-"""Verbs that change orders: add to cart, place orders (one per store), move status."""
+"""Verbs that change orders: place orders (one per store), move status, confirm receipt.
+
+Every move publishes `order_moved` (and `order_paid` / `order_closed` where they apply); the
+domains that care subscribe in their own package.
+"""
 
 from __future__ import annotations
 
 import secrets
-from collections import defaultdict
+from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 
-from app.accounts.actor import Actor
-from app.accounts.models import Address, Member, Role
-from app.catalog.models import Product, Sku
+from app.accounts.actor import SYSTEM, Actor
+from app.accounts.models import Address, Role
+from app.catalog.models import Sku
 from app.clock import to_local, utcnow
-from app.errors import DomainError, IllegalTransition, InvalidInput, OutOfStock
+from app.deadlines import cancel, on_due, schedule
+from app.errors import Forbidden, IllegalTransition, InvalidInput, OutOfStock
 from app.extensions import db
 from app.i18n_markers import N_
+from app.messages import Message, define
+from app.ordering.cart import cart_of, ensure_can_buy_from
 from app.ordering.events import record_event
 from app.ordering.models import CartItem, Order, OrderItem
 from app.ordering.payment import PAYMENT_METHODS, SAME_CITY_METHODS
-from app.ordering.states import ORDER_MACHINE, OrderStatus
-from app.stores.models import BusinessStatus, Store, StoreKind
+from app.ordering.signals import order_closed, order_moved, order_paid, order_placed
+from app.ordering.states import GOODS_NOT_LEFT, ORDER_MACHINE, OrderStatus
+from app.statemachine import MOVE_NOT_ALLOWED
+from app.stores.models import StoreKind
 
-CLOSED_STORE_MESSAGES = {
-    BusinessStatus.RESTING: N_("商家休息中"),
-    BusinessStatus.CLOSED_TODAY: N_("该商户已打烊，看看其他吧"),
-    BusinessStatus.SHUT: N_("该商户已关闭，看看其他吧"),
-}
+AUTO_RECEIPT_DAYS = 15  # SPEC §5: receipt is confirmed for the buyer 15 days after shipment
+AUTO_RECEIPT = "auto_confirm_receipt"  # the deadline kind
 
+NOT_YOUR_ADDRESS = define("not_your_address", N_("请选择您自己的收货地址"))
+CHOOSE_PAYMENT = define("choose_payment", N_("请选择支付方式"))
+CART_EMPTY = define("cart_empty", N_("购物车是空的"))
+COD_ONLY = define("cod_only", N_("「%(store)s」目前只支持货到付款"))
+STOCK_SHORT = define("stock_short", N_("「%(product)s %(spec)s」库存不足"))
+STAFF_ONLY = define("staff_only", N_("只有平台人员可以直接修改订单状态"))
+REMARK_REQUIRED = define("remark_required", N_("请填写备注"))
+BUYER_ONLY_RECEIVES = define("buyer_only_receives", N_("只有下单人可以确认收货"))
+COURIER_COMPLETES = define("courier_completes", N_("该订单由配送员送达后自动完成，无需确认收货"))
+STORE_ONLY_ACCEPTS = define("store_only_accepts", N_("只能接自己店铺的订单"))
 
-def ensure_store_open(store: Store) -> None:
-    if store.business_status != BusinessStatus.OPEN:
-        raise DomainError(CLOSED_STORE_MESSAGES[BusinessStatus(store.business_status)])
-
-
-def ensure_can_buy_from(buyer_id: int, store: Store) -> Member | None:
-    """Wholesale stores sell only to approved members; returns the membership if any."""
-    ensure_store_open(store)
-    if store.kind != StoreKind.WHOLESALE:
-        return None
-    member = db.session.get(Member, buyer_id)
-    if member is None or not member.approved:
-        raise DomainError(N_("批发商品仅对已审核会员开放，请完善资料并等待审核"))
-    if member.region_id is None:
-        raise DomainError(N_("您的账号尚未分配业务区域，请联系客服"))
-    return member
-
-
-def add_to_cart(buyer_id: int, sku_id: int, quantity: int) -> CartItem:
-    """Add a multiple of the product's minimum order quantity; the line grows if it exists."""
-    sku = db.session.get(Sku, sku_id)
-    if sku is None or not sku.product.listed:
-        raise InvalidInput(N_("商品不存在或已下架"))
-    product: Product = sku.product
-    ensure_can_buy_from(buyer_id, db.session.get(Store, product.store_id))
-    step = max(product.min_order_qty, 1)
-    if quantity <= 0 or quantity % step:
-        raise InvalidInput(f"「{product.name}」须按 {step} 的整数倍订购")
-    line = db.session.execute(
-        select(CartItem).where(CartItem.user_id == buyer_id, CartItem.sku_id == sku_id)
-    ).scalar_one_or_none()
-    if line is None:
-        line = CartItem(user_id=buyer_id, sku_id=sku_id, quantity=0)
-        db.session.add(line)
-    if line.quantity + quantity > sku.stock:
-        raise OutOfStock(f"「{product.name}」库存不足，仅剩 {sku.stock}")
-    line.quantity += quantity
-    db.session.flush()
-    return line
-
-
-def set_cart_quantity(buyer_id: int, line_id: int, quantity: int) -> None:
-    line = db.session.get(CartItem, line_id)
-    if line is None or line.user_id != buyer_id:
-        raise InvalidInput(N_("购物车中没有这件商品"))
-    if quantity <= 0:
-        db.session.delete(line)
-        return
-    step = max(line.sku.product.min_order_qty, 1)
-    if quantity % step:
-        raise InvalidInput(f"「{line.sku.product.name}」须按 {step} 的整数倍订购")
-    line.quantity = quantity
-
-
-def cart_lines(buyer_id: int) -> list[CartItem]:
-    return list(
-        db.session.execute(
-            select(CartItem).where(CartItem.user_id == buyer_id).order_by(CartItem.id)
-        ).scalars()
-    )
+# Timeline notes
+PLACED = define("placed", N_("买家下单"))
+STAFF_REMARK = define("staff_remark", "%(remark)s")  # their own words, as typed
+STAFF_COMPLETED = define("staff_completed", N_("由商家流转至交易完成：%(remark)s"))
+BUYER_RECEIVED = define("buyer_received", N_("买家确认收货"))
+AUTO_RECEIVED = define("auto_received", N_("超过 %(days)s 天未确认，系统自动确认收货"))
+STORE_ACCEPTED = define("store_accepted", N_("商家已接单"))
+STORE_REJECTED = define("store_rejected", N_("商家拒单：%(reason)s"))
+REASON_REQUIRED = define("reason_required", N_("请填写拒单原因"))
 
 
 def new_order_no() -> str:
@@ -102,7 +67,14 @@ def _reserve_stock(sku: Sku, quantity: int) -> None:
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise OutOfStock(f"「{sku.product.name} {sku.spec}」库存不足")
+        raise OutOfStock(STOCK_SHORT(product=sku.product.name, spec=sku.spec))
+
+
+def _first_status(kind: str) -> OrderStatus:
+    """Wholesale orders wait for the region's manager; cash-on-delivery ones for the store."""
+    if kind == StoreKind.WHOLESALE:
+        return OrderStatus.PENDING_CONFIRM
+    return OrderStatus.PENDING_ACCEPT
 
 
 def place_orders(
@@ -112,30 +84,21 @@ def place_orders(
     remarks: dict[int, str] | None = None,
 ) -> list[Order]:
     """Check out the buyer's cart: one order per store, stock reserved, side effects deferred."""
-    from app.ordering import reactions
-
     if address.user_id != actor.user_id:
-        raise InvalidInput(N_("请选择您自己的收货地址"))
+        raise InvalidInput(NOT_YOUR_ADDRESS())
     if payment_method not in PAYMENT_METHODS:
-        raise InvalidInput(N_("请选择支付方式"))
-    lines = cart_lines(actor.user_id)
-    if not lines:
-        raise InvalidInput(N_("购物车是空的"))
-    by_store: dict[int, list[CartItem]] = defaultdict(list)
-    for line in lines:
-        by_store[line.sku.product.store_id].append(line)
+        raise InvalidInput(CHOOSE_PAYMENT())
+    cart = cart_of(actor.user_id)
+    if not cart.groups:
+        raise InvalidInput(CART_EMPTY())
 
     orders = []
-    for store_id, store_lines in by_store.items():
-        store = db.session.get(Store, store_id)
+    for group in cart.groups:
+        store = group.store
         member = ensure_can_buy_from(actor.user_id, store)
         if store.kind == StoreKind.SAME_CITY and payment_method not in SAME_CITY_METHODS:
-            raise InvalidInput(f"「{store.name}」目前只支持货到付款")
-        status = (
-            OrderStatus.PENDING_CONFIRM
-            if store.kind == StoreKind.WHOLESALE
-            else OrderStatus.AWAITING_SHIPMENT
-        )
+            raise InvalidInput(COD_ONLY(store=store.name))
+        status = _first_status(store.kind)
         order = Order(
             no=new_order_no(),
             store_id=store.id,
@@ -144,17 +107,16 @@ def place_orders(
             kind=store.kind,
             status=status,
             payment_method=payment_method,
-            goods_fen=0,
-            delivery_fee_fen=store.delivery_fee_fen,
-            total_fen=0,
+            goods_fen=group.goods_fen,
+            delivery_fee_fen=group.delivery_fee_fen,
+            total_fen=group.total_fen,
             contact_name=address.contact_name,
             contact_phone=address.contact_phone,
             address=address.text,
-            buyer_remark=(remarks or {}).get(store_id, "")[:200],
+            buyer_remark=(remarks or {}).get(store.id, "")[:200],
         )
-        for line in store_lines:
+        for line in group.lines:
             _reserve_stock(line.sku, line.quantity)
-            line_fen = line.sku.price_fen * line.quantity
             order.items.append(
                 OrderItem(
                     sku_id=line.sku_id,
@@ -162,67 +124,117 @@ def place_orders(
                     spec=line.sku.spec,
                     unit_price_fen=line.sku.price_fen,
                     quantity=line.quantity,
-                    line_fen=line_fen,
+                    line_fen=line.sku.price_fen * line.quantity,
                 )
             )
-            order.goods_fen += line_fen
-        order.total_fen = order.goods_fen + order.delivery_fee_fen
         db.session.add(order)
         db.session.flush()
-        record_event(order.id, actor, None, status, N_("买家下单"))
-        reactions.order_placed(order)
+        record_event(order.id, actor, None, status, PLACED())
+        order_placed.send(order, actor=actor)
         orders.append(order)
     db.session.execute(delete(CartItem).where(CartItem.user_id == actor.user_id))
     db.session.flush()
     return orders
 
 
-def move_order(order: Order, to: str, actor: Actor, remark: str = "", **values) -> None:
-    """The one way an order changes status: guard, compare-and-set, event, reactions."""
-    from app.ordering import reactions
-
+def move_order(order: Order, to: str, actor: Actor, note: Message | None = None, **values) -> None:
+    """The one way an order changes status: guard, compare-and-set, event, announcements."""
     frm = order.status
     ORDER_MACHINE.guard(frm, to, actor.role)
-    now = utcnow()
     stamp = {OrderStatus.SHIPPED: "shipped_at", OrderStatus.COMPLETED: "completed_at"}.get(to)
     if stamp:
-        values[stamp] = now
+        values[stamp] = utcnow()
+    if frm == OrderStatus.PENDING_PAYMENT and to != OrderStatus.CLOSED:
+        values["paid_at"] = utcnow()
     ORDER_MACHINE.compare_and_set(Order, order.id, frm, to, **values)
     db.session.refresh(order)
-    record_event(order.id, actor, frm, to, remark)
-    reactions.order_moved(order, frm, to)
+    record_event(order.id, actor, frm, to, note)
+    _follow_move(order, frm, to)
+    order_moved.send(order, frm=frm, to=to, actor=actor)
+    if to == OrderStatus.AWAITING_SHIPMENT and frm in (
+        OrderStatus.PENDING_PAYMENT,
+        OrderStatus.PENDING_ACCEPT,
+    ):
+        order_paid.send(order, actor=actor)
+    if to == OrderStatus.CLOSED:
+        order_closed.send(order, frm=frm, actor=actor)
+
+
+def _follow_move(order: Order, frm: str, to: str) -> None:
+    """Ordering's own consequences: stock back if the goods never left, the receipt deadline."""
+    if to == OrderStatus.CLOSED and frm in GOODS_NOT_LEFT:
+        release_stock(order)
+    if to == OrderStatus.SHIPPED and not order.courier_confirms:
+        schedule(AUTO_RECEIPT, order.id, order.shipped_at + timedelta(days=AUTO_RECEIPT_DAYS))
+    if frm == OrderStatus.SHIPPED:
+        cancel(AUTO_RECEIPT, order.id)
+
+
+@on_due(AUTO_RECEIPT)
+def auto_confirm_receipt(order_id: int) -> None:
+    """15 days after shipment the buyer has not confirmed: the system confirms for them."""
+    order = db.session.get(Order, order_id)
+    if order is None or order.status != OrderStatus.SHIPPED:
+        return  # received, closed or gone meanwhile: nothing to do
+    move_order(order, OrderStatus.COMPLETED, SYSTEM, AUTO_RECEIVED(days=AUTO_RECEIPT_DAYS))
+
+
+def accept_order(order: Order, actor: Actor) -> None:
+    """The store takes a cash-on-delivery order (接单): it prints and is prepared."""
+    if actor.role == Role.STORE_STAFF and actor.store_id != order.store_id:
+        raise Forbidden(STORE_ONLY_ACCEPTS())
+    move_order(order, OrderStatus.AWAITING_SHIPMENT, actor, STORE_ACCEPTED())
+
+
+def reject_order(order: Order, actor: Actor, reason: str) -> None:
+    """The store turns a cash-on-delivery order down (拒单) with a reason the buyer reads."""
+    if actor.role == Role.STORE_STAFF and actor.store_id != order.store_id:
+        raise Forbidden(STORE_ONLY_ACCEPTS())
+    if order.status != OrderStatus.PENDING_ACCEPT:
+        raise IllegalTransition(
+            MOVE_NOT_ALLOWED(
+                current=ORDER_MACHINE.label(order.status),
+                to=ORDER_MACHINE.label(OrderStatus.CLOSED),
+            )
+        )
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(REASON_REQUIRED())
+    move_order(order, OrderStatus.CLOSED, actor, STORE_REJECTED(reason=reason[:200]))
+
+
+def awaits_acceptance(order: Order) -> bool:
+    """A cash-on-delivery order the store has not taken yet (接单 / 拒单)."""
+    return order.status == OrderStatus.PENDING_ACCEPT
+
+
+def awaits_shipment(order: Order) -> bool:
+    return order.status == OrderStatus.AWAITING_SHIPMENT
 
 
 def change_status_by_staff(order: Order, to: str, actor: Actor, remark: str) -> None:
     """Platform / customer service override (SPEC §5, §7): a remark is required every time."""
     if not actor.is_staff:
-        raise IllegalTransition(N_("只有平台人员可以直接修改订单状态"))
+        raise Forbidden(STAFF_ONLY())
     remark = remark.strip()
     if not remark:
-        raise InvalidInput(N_("请填写备注"))
-    if to == OrderStatus.COMPLETED:
-        remark = f"由商家流转至交易完成：{remark}"
-    move_order(order, to, actor, remark)
-
-
-def brought_by_rider_or_driver(order: Order) -> bool:
-    """A rider's task or a driver's slip completes the order; the buyer does not confirm."""
-    fulfilment = order.fulfilment
-    return order.delivery_task is not None or bool(fulfilment and fulfilment.driver_id)
+        raise InvalidInput(REMARK_REQUIRED())
+    note = STAFF_COMPLETED if to == OrderStatus.COMPLETED else STAFF_REMARK
+    move_order(order, to, actor, note(remark=remark[:200]))
 
 
 def awaits_buyer_receipt(order: Order) -> bool:
     """Shipped by express, logistics or another way: the buyer confirms receipt (SPEC §7)."""
-    return order.status == OrderStatus.SHIPPED and not brought_by_rider_or_driver(order)
+    return order.status == OrderStatus.SHIPPED and not order.courier_confirms
 
 
 def confirm_receipt(order: Order, actor: Actor) -> None:
     """The buyer confirms an order shipped without a driver or rider (SPEC §7)."""
     if actor.role != Role.BUYER or order.buyer_id != actor.user_id:
-        raise IllegalTransition(N_("只有下单人可以确认收货"))
-    if brought_by_rider_or_driver(order):
-        raise IllegalTransition(N_("该订单由配送员送达后自动完成，无需确认收货"))
-    move_order(order, OrderStatus.COMPLETED, actor, N_("买家确认收货"))
+        raise Forbidden(BUYER_ONLY_RECEIVES())
+    if order.courier_confirms:
+        raise IllegalTransition(COURIER_COMPLETES())
+    move_order(order, OrderStatus.COMPLETED, actor, BUYER_RECEIVED())
 
 
 def release_stock(order: Order) -> None:

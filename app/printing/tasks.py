@@ -10,11 +10,13 @@ from app.jobs import job
 from app.ordering.models import Order
 from app.ordering.payment import payment_label
 from app.printing.receipt import Receipt, ReceiptLine, render_receipt, render_test_page
-from app.printing.transport import send_to_printer
+from app.printing.transport import PrinterTarget, print_to
 from app.stores.models import Store
 
+NEW_ORDER_TITLE = "#新订单"
 
-def receipt_for(order: Order, title: str = "#新订单") -> Receipt:
+
+def receipt_for(order: Order, title: str = NEW_ORDER_TITLE) -> Receipt:
     return Receipt(
         store_name=order.store.name,
         order_no=order.no,
@@ -35,24 +37,32 @@ def receipt_for(order: Order, title: str = "#新订单") -> Receipt:
     )
 
 
+def printer_of(store: Store) -> PrinterTarget | None:
+    if not store.printer_host:
+        return None
+    return PrinterTarget(
+        kind=store.printer_kind,
+        host=store.printer_host,
+        port=store.printer_port,
+        timeout=current_app.config["PRINTER_TIMEOUT"],
+    )
+
+
 @job("print")
-def print_receipt(order_id: int, title: str = "#新订单") -> None:
+def print_receipt(order_id: int, title: str = NEW_ORDER_TITLE) -> None:
     order = db.session.get(Order, order_id)
-    store = order.store if order else None
-    if store is None or not store.printer_host:
+    target = printer_of(order.store) if order else None
+    if target is None:
         return
-    data = render_receipt(receipt_for(order, title), encoding=store.printer_encoding)
-    send_to_printer(
-        store.printer_host, store.printer_port, data, timeout=current_app.config["PRINTER_TIMEOUT"]
+    print_to(
+        target, render_receipt(receipt_for(order, title), encoding=order.store.printer_encoding)
     )
 
 
 @job("print")
 def print_test_page(store_id: int) -> None:
     store = db.session.get(Store, store_id)
-    if store is None or not store.printer_host:
+    target = printer_of(store) if store else None
+    if target is None:
         return
-    data = render_test_page(store.name, encoding=store.printer_encoding)
-    send_to_printer(
-        store.printer_host, store.printer_port, data, timeout=current_app.config["PRINTER_TIMEOUT"]
-    )
+    print_to(target, render_test_page(store.name, encoding=store.printer_encoding))

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import socket
 import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from app.adapters import Registry
 
 # After our half-close, how long to wait for the printer to close its side. Closing while the
 # printer's status bytes sit unread makes the kernel send RST, which can drop the ticket's tail.
@@ -43,3 +47,40 @@ def _drain(connection: socket.socket, seconds: float) -> None:
 
 def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc) or type(exc).__name__
+
+
+# ---- printers behind one adapter pattern ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrinterTarget:
+    """Where a store's tickets go: the printer kind and its address."""
+
+    kind: str
+    host: str
+    port: int
+    timeout: float
+
+
+class Printer(Protocol):
+    name: str
+
+    def send(self, target: PrinterTarget, data: bytes) -> None:
+        """Deliver one ticket; raise PrinterUnreachable so the print job retries."""
+
+
+PRINTERS: Registry[Printer] = Registry("printer")
+
+
+@PRINTERS.register("lan")
+class LanPrinter:
+    """An ESC/POS printer on the shop's network, raw TCP on port 9100."""
+
+    name = "lan"
+
+    def send(self, target: PrinterTarget, data: bytes) -> None:
+        send_to_printer(target.host, target.port, data, timeout=target.timeout)
+
+
+def print_to(target: PrinterTarget, data: bytes) -> None:
+    PRINTERS.get(target.kind).send(target, data)

@@ -49,6 +49,7 @@ class Store(db.Model):
     intro: Mapped[str] = mapped_column(String(255), default="")
     delivery_fee_fen: Mapped[int] = mapped_column(default=0)
     rider_commission_fen: Mapped[int] = mapped_column(default=500)
+    printer_kind: Mapped[str] = mapped_column(String(20), default="lan")  # printing.PRINTERS
     printer_host: Mapped[str | None] = mapped_column(String(100))
     printer_port: Mapped[int] = mapped_column(default=9100)
     printer_encoding: Mapped[str] = mapped_column(String(10), default="gb18030")

@@ -5,12 +5,46 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.accounts.actor import Actor
-from app.errors import IllegalTransition, InvalidInput
+from app.errors import DomainError, Forbidden, InvalidInput
 from app.extensions import db
 from app.i18n_markers import N_
+from app.messages import Message, define
 from app.stores.models import BusinessStatus, Store
 
 PRINTER_ENCODINGS = ("gb18030", "gbk")
+
+STORE_RESTING = define("store_resting", N_("商家休息中"))
+STORE_CLOSED_TODAY = define("store_closed_today", N_("该商户已打烊，看看其他吧"))
+STORE_SHUT = define("store_shut", N_("该商户已关闭，看看其他吧"))
+NO_STORE = define("no_store", N_("您的账号未绑定店铺"))
+OTHER_STORE_PRINTER = define("other_store_printer", N_("只能设置自己店铺的打印机"))
+BAD_PORT = define("bad_port", N_("端口须在 1-65535 之间"))
+BAD_ENCODING = define("bad_encoding", N_("请选择打印机编码"))
+
+# What a buyer reads when a store is not open (SPEC §2).
+CLOSED_STORE_MESSAGES = {
+    BusinessStatus.RESTING: STORE_RESTING,
+    BusinessStatus.CLOSED_TODAY: STORE_CLOSED_TODAY,
+    BusinessStatus.SHUT: STORE_SHUT,
+}
+
+
+def closed_notice(store: Store) -> Message | None:
+    """Why this store sells nothing right now, or None when it is open."""
+    kind = CLOSED_STORE_MESSAGES.get(store.business_status)
+    return kind() if kind else None
+
+
+def shows_products(store: Store) -> bool:
+    """A resting store still shows its products (with "商家休息中"); a closed one shows none."""
+    return store.business_status in (BusinessStatus.OPEN, BusinessStatus.RESTING)
+
+
+def ensure_store_open(store: Store) -> None:
+    """Buying needs an open store; the refusal says why in the buyer's words."""
+    notice = closed_notice(store)
+    if notice is not None:
+        raise DomainError(notice)
 
 
 def open_stores() -> list[Store]:
@@ -24,22 +58,32 @@ def open_stores() -> list[Store]:
     )
 
 
+def all_stores() -> list[tuple[int, str]]:
+    """Every store's id and name, for filter menus."""
+    return list(db.session.execute(select(Store.id, Store.name).order_by(Store.name)).all())
+
+
+def stores_newest_first():
+    """The platform's store list, as a query the page paginates."""
+    return select(Store).order_by(Store.created_at.desc(), Store.id.desc())
+
+
 def store_of(actor: Actor) -> Store:
     """The store a store-staff actor works for."""
     store = db.session.get(Store, actor.store_id) if actor.store_id else None
     if store is None:
-        raise IllegalTransition(N_("您的账号未绑定店铺"))
+        raise Forbidden(NO_STORE())
     return store
 
 
 def set_printer(store: Store, actor: Actor, host: str | None, port: int, encoding: str) -> None:
     """Point the store at its receipt printer; an empty host means the store prints nothing."""
     if actor.store_id != store.id and not actor.is_staff:
-        raise IllegalTransition(N_("只能设置自己店铺的打印机"))
+        raise Forbidden(OTHER_STORE_PRINTER())
     if not 1 <= port <= 65535:
-        raise InvalidInput(N_("端口须在 1-65535 之间"))
+        raise InvalidInput(BAD_PORT())
     if encoding not in PRINTER_ENCODINGS:
-        raise InvalidInput(N_("请选择打印机编码"))
+        raise InvalidInput(BAD_ENCODING())
     store.printer_host = (host or "").strip() or None
     store.printer_port = port
     store.printer_encoding = encoding

@@ -9,32 +9,12 @@ from flask import abort, g, redirect, request, session, url_for
 from flask_login import current_user
 
 from app.accounts.actor import Actor
-from app.accounts.models import Role, RoleGrant
-from app.i18n_markers import N_
-
-PORTAL_ROLES: dict[str, tuple[str, ...]] = {
-    "platform": (Role.OPERATOR, Role.SERVICE),
-    "store": (Role.STORE_STAFF,),
-    "sales": (Role.SALES_MANAGER,),
-    "driver": (Role.DRIVER,),
-    "rider": (Role.RIDER,),
-    "shop": (Role.BUYER,),
-}
-ROLE_PORTAL = {role: portal for portal, roles in PORTAL_ROLES.items() for role in roles}
-ROLE_LABELS = {
-    Role.OPERATOR: N_("平台运营"),
-    Role.SERVICE: N_("客服"),
-    Role.STORE_STAFF: N_("商家"),
-    Role.SALES_MANAGER: N_("业务经理"),
-    Role.DRIVER: N_("司机"),
-    Role.RIDER: N_("骑手"),
-    Role.BUYER: N_("会员"),
-    "system": N_("系统"),
-}
+from app.accounts.models import RoleGrant
+from app.web.portals import PORTALS, portal_of_role
 
 
 def grants_for_portal(portal: str) -> list[RoleGrant]:
-    roles = PORTAL_ROLES[portal]
+    roles = PORTALS[portal].roles
     return [grant for grant in current_user.grants if grant.role in roles]
 
 
@@ -52,8 +32,9 @@ def current_actor() -> Actor | None:
     return g.get("actor")
 
 
-def portal_guard(portal: str, visitors: bool = False) -> Callable[[], object]:
+def portal_guard(portal: str) -> Callable[[], object]:
     """A blueprint before_request: log in, hold a role of this portal, and act as it."""
+    visitors = PORTALS[portal].visitors
 
     def guard():
         g.portal = portal
@@ -87,11 +68,16 @@ def actor_required(view: Callable) -> Callable:
     return wrapper
 
 
+def portal_landing(role: str) -> str | None:
+    portal = portal_of_role(role)
+    return url_for(f"{portal.name}.{portal.landing}") if portal else None
+
+
 def landing_url_for(user) -> str:
     """After login, each person lands on the portal of their first role."""
     for grant in user.grants:
-        portal = ROLE_PORTAL.get(grant.role)
-        if portal:
+        url = portal_landing(grant.role)
+        if url:
             session["grant_id"] = grant.id
-            return url_for(f"{portal}.index")
+            return url
     return url_for("shop.index")

@@ -6,9 +6,9 @@ from flask import Flask, flash, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from app.errors import DomainError
-from app.extensions import db
 from app.i18n_markers import N_
 from app.web.i18n import translate
+from app.web.unit_of_work import discard_work
 
 PAGE_MESSAGES = {
     403: N_("您没有访问该页面的权限"),
@@ -32,10 +32,16 @@ def _answer(message: str, status: int):
     return render_template("error.html", message=message, status=status), status
 
 
+def commit_failed():
+    """The commit at the end of the request failed (a constraint a concurrent request won)."""
+    discard_work()
+    return _answer(N_("保存失败，数据已被他人更新，请刷新后重试"), 409)
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
-        db.session.rollback()  # nothing of the refused action is kept
+        discard_work()  # nothing of the refused action is kept, whatever the answer's status
         return _answer(error.message, error.status_code)
 
     @app.errorhandler(CSRFError)

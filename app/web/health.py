@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
 from app.extensions import db
+from app.jobs.queues import get_redis
 
 bp = Blueprint("health", __name__)
 
@@ -19,8 +20,6 @@ def healthz():
     except Exception as exc:  # report, never raise: this page is for monitors
         checks["database"] = f"error: {type(exc).__name__}"
     if current_app.config["REDIS_URL"]:
-        from app.jobs.queues import get_redis
-
         try:
             get_redis().ping()
             checks["redis"] = "ok"

@@ -7,23 +7,18 @@ from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from app.accounts.models import ROLE_LABELS
 from app.clock import to_local
 from app.delivery.models import TASK_MACHINE
-from app.i18n_markers import N_
+from app.extensions import db
 from app.money import format_fen
 from app.ordering import payment, states
 from app.ordering.states import MANAGER_LABELS, ORDER_MACHINE
-from app.web.access import PORTAL_ROLES, ROLE_LABELS, ROLE_PORTAL
+from app.stores.models import Store
 from app.web.i18n import pgettext, translate
-
-PORTAL_LABELS = {
-    "platform": N_("平台管理"),
-    "store": N_("商家后台"),
-    "sales": N_("业务端"),
-    "driver": N_("司机端"),
-    "rider": N_("配送员"),
-    "shop": N_("商城"),
-}
+from app.web.order_view import render_message, shut_store_notice
+from app.web.portals import PORTALS
+from app.wholesale.models import Region
 
 
 def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -52,7 +47,8 @@ def role_label(role: str | None) -> str:
 
 
 def portal_label(portal: str | None) -> str:
-    return translate(PORTAL_LABELS.get(portal or "", portal))
+    found = PORTALS.get(portal or "")
+    return translate(found.label) if found else (portal or "")
 
 
 def buyer_label(kind: str, status: str) -> str:
@@ -70,24 +66,8 @@ def task_action(verb: str | None) -> str:
     return pgettext("task action", verb) if verb else ""
 
 
-def event_label(event) -> str:
-    machine = TASK_MACHINE if event.machine == "delivery" else ORDER_MACHINE
-    return translate(machine.label(event.to_status))
-
-
-def event_actor(event) -> str:
-    """Who made the move; the system actor is named in the reader's language."""
-    if event.actor_role == "system" or not event.actor_name:
-        return role_label("system")
-    return event.actor_name
-
-
 def grant_label(grant) -> str:
     """ "商家 · 椰城小厨", "业务经理 · 海口": the role and its scope, for the switcher."""
-    from app.extensions import db
-    from app.stores.models import Store
-    from app.wholesale.models import Region
-
     scope = ""
     if grant.store_id:
         scope = db.session.get(Store, grant.store_id).name
@@ -110,22 +90,20 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(task_status, "task_status")
     app.add_template_filter(manager_label, "manager_label")
     app.add_template_filter(task_action, "task_action")
-    app.add_template_filter(event_label, "event_label")
-    app.add_template_filter(event_actor, "event_actor")
+    app.add_template_filter(render_message, "message")
     app.add_template_filter(role_label, "role_label")
     app.add_template_filter(portal_label, "portal_label")
     app.add_template_filter(translate, "translated")
     app.add_template_global(buyer_label, "buyer_label")
     app.add_template_global(grant_label, "grant_label")
     app.add_template_global(csrf_field, "csrf_field")
+    app.add_template_global(shut_store_notice, "shut_store_notice")
+    app.add_template_global(payment.due_on_delivery, "due_on_delivery")
 
     @app.context_processor
     def portal_context():
         return {
             "actor": g.get("actor"),
             "portal": g.get("portal"),
-            "PORTAL_LABELS": PORTAL_LABELS,
-            "ROLE_PORTAL": ROLE_PORTAL,
-            "PORTAL_ROLES": PORTAL_ROLES,
             "locale": str(get_locale() or "zh_CN"),
         }

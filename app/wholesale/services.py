@@ -3,33 +3,54 @@
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 
 from app.accounts.actor import Actor
 from app.accounts.models import Role, RoleGrant, User
 from app.clock import utcnow
-from app.errors import IllegalTransition, InvalidInput
+from app.errors import Forbidden, IllegalTransition, InvalidInput
 from app.extensions import db
 from app.i18n_markers import N_
-from app.images import clean_photo, write_in_transaction
-from app.notifications.services import queue_sms
+from app.images import clean_photo
+from app.messages import define
+from app.notifications.services import people_with_role, queue_sms
 from app.ordering.events import record_event
 from app.ordering.models import Order
+from app.ordering.scope import orders_visible_to
 from app.ordering.services import move_order
 from app.ordering.states import OrderStatus
+from app.storage import put_in_transaction
 from app.stores.models import StoreKind
 from app.wholesale.models import SHIP_METHOD_LABELS, Fulfilment, ShipMethod, SlipPhoto
 
 MAX_SLIPS_PER_UPLOAD = 9
+OTHER_WAYS = (ShipMethod.EXPRESS, ShipMethod.LOGISTICS, ShipMethod.OTHER)
+
+NOT_WHOLESALE = define("not_wholesale", N_("这不是批发订单"))
+CHOOSE_REGION_DRIVER = define("choose_region_driver", N_("请选择本区域的司机"))
+CHOOSE_SHIP_METHOD = define("choose_ship_method", N_("请选择发货方式"))
+SHIP_REMARK_REQUIRED = define("ship_remark_required", N_("请填写备注（如快递单号、物流公司）"))
+DRIVER_ONLY_UPLOADS = define("driver_only_uploads", N_("只有送货司机可以上传签收单"))
+NOT_SHIPPED_YET = define("not_shipped_yet", N_("订单尚未发货，不能上传签收单"))
+CHOOSE_SLIPS = define("choose_slips", N_("请拍照或选择签收单照片"))
+TOO_MANY_SLIPS = define("too_many_slips", N_("一次最多上传 %(max)s 张照片"))
+
+# Timeline notes
+MANAGER_CONFIRMED = define("manager_confirmed", N_("业务经理已与客户确认订单"))
+SERVICE_CONFIRMED = define("service_confirmed", N_("客服已与客户确认订单"))
+DRIVER_ASSIGNED = define("driver_assigned", N_("指派司机 %(name)s %(phone)s"))
+SHIPPED_OTHER_WAY = define("shipped_other_way", N_("%(method)s：%(remark)s"), ("method",))
+SLIPS_UPLOADED = define("slips_uploaded", N_("司机上传签收单 %(count)s 张"))
+SLIPS_ADDED = define("slips_added", N_("补传签收单 %(count)s 张"))
 
 
 def fulfilment_of(order: Order) -> Fulfilment:
+    """The wholesale side of an order, created by the first verb that needs it."""
     if order.kind != StoreKind.WHOLESALE:
-        raise InvalidInput(N_("这不是批发订单"))
+        raise InvalidInput(NOT_WHOLESALE())
     fulfilment = db.session.get(Fulfilment, order.id)
     if fulfilment is None:
         fulfilment = Fulfilment(order_id=order.id)
@@ -37,12 +58,11 @@ def fulfilment_of(order: Order) -> Fulfilment:
     return fulfilment
 
 
-def confirm_order(order: Order, actor: Actor, remark: str = "") -> None:
-    """The manager has checked the order with the customer (SPEC §7)."""
+def confirm_order(order: Order, actor: Actor) -> None:
+    """The manager (or customer service) has checked the order with the customer (SPEC §7)."""
     fulfilment = fulfilment_of(order)
-    move_order(
-        order, OrderStatus.AWAITING_SHIPMENT, actor, remark or N_("业务经理已与客户确认订单")
-    )
+    note = SERVICE_CONFIRMED() if actor.is_staff else MANAGER_CONFIRMED()
+    move_order(order, OrderStatus.AWAITING_SHIPMENT, actor, note)
     fulfilment.confirmed_by = actor.user_id
     fulfilment.confirmed_at = utcnow()
 
@@ -62,51 +82,61 @@ def assign_driver(order: Order, driver_id: int, actor: Actor) -> None:
     """Hand the order to one of its region's drivers; driver and customer are told by SMS."""
     driver = next((d for d in drivers_of_region(order.region_id) if d.id == driver_id), None)
     if driver is None:
-        raise InvalidInput(N_("请选择本区域的司机"))
+        raise InvalidInput(CHOOSE_REGION_DRIVER())
     fulfilment = fulfilment_of(order)
-    move_order(order, OrderStatus.SHIPPED, actor, f"指派司机 {driver.name} {driver.phone}")
+    move_order(
+        order,
+        OrderStatus.SHIPPED,
+        actor,
+        DRIVER_ASSIGNED(name=driver.name, phone=driver.phone),
+        courier_confirms=True,  # the driver's signed slip completes it
+    )
     fulfilment.ship_method = ShipMethod.DRIVER
     fulfilment.driver_id = driver.id
     fulfilment.shipped_at = utcnow()
-    queue_sms(driver.phone, "driver_assigned", no=order.no)
-    queue_sms(order.contact_phone, "order_shipping", no=order.no)
+    queue_sms(driver.phone, "driver_assigned", to_name=driver.name, no=order.no)
+    queue_sms(order.contact_phone, "order_shipping", to_name=order.contact_name, no=order.no)
 
 
 def ship_other_way(order: Order, method: str, remark: str, actor: Actor) -> None:
     """Express, logistics or another way: the customer confirms receipt themselves."""
-    if method not in (ShipMethod.EXPRESS, ShipMethod.LOGISTICS, ShipMethod.OTHER):
-        raise InvalidInput(N_("请选择发货方式"))
+    if method not in OTHER_WAYS:
+        raise InvalidInput(CHOOSE_SHIP_METHOD())
     remark = remark.strip()
     if not remark:
-        raise InvalidInput(N_("请填写备注（如快递单号、物流公司）"))
+        raise InvalidInput(SHIP_REMARK_REQUIRED())
     fulfilment = fulfilment_of(order)
-    move_order(order, OrderStatus.SHIPPED, actor, f"{SHIP_METHOD_LABELS[method]}：{remark}")
+    note = SHIPPED_OTHER_WAY(method=SHIP_METHOD_LABELS[method], remark=remark[:200])
+    move_order(order, OrderStatus.SHIPPED, actor, note)
     fulfilment.ship_method = method
     fulfilment.remark = remark[:255]
     fulfilment.shipped_at = utcnow()
-    queue_sms(order.contact_phone, "order_shipping", no=order.no)
+    queue_sms(order.contact_phone, "order_shipping", to_name=order.contact_name, no=order.no)
+
+
+def slip_key(order_id: int, filename: str) -> str:
+    return f"slips/{order_id}/{filename}"
 
 
 def upload_slips(order: Order, files: list[tuple[str, BinaryIO]], actor: Actor) -> list[SlipPhoto]:
     """The driver's photos of the signed slip complete the order; no customer confirmation."""
     fulfilment = fulfilment_of(order)
     if actor.role != Role.DRIVER or fulfilment.driver_id != actor.user_id:
-        raise IllegalTransition(N_("只有送货司机可以上传签收单"))
+        raise Forbidden(DRIVER_ONLY_UPLOADS())
     if order.status not in (OrderStatus.SHIPPED, OrderStatus.COMPLETED):
-        raise IllegalTransition(N_("订单尚未发货，不能上传签收单"))
+        raise IllegalTransition(NOT_SHIPPED_YET())
     files = [(name, stream) for name, stream in files if name]
     if not files:
-        raise InvalidInput(N_("请拍照或选择签收单照片"))
+        raise InvalidInput(CHOOSE_SLIPS())
     if len(files) > MAX_SLIPS_PER_UPLOAD:
-        raise InvalidInput(f"一次最多上传 {MAX_SLIPS_PER_UPLOAD} 张照片")
+        raise InvalidInput(TOO_MANY_SLIPS(max=MAX_SLIPS_PER_UPLOAD))
     max_bytes = current_app.config["MAX_PHOTO_BYTES"]
     cleaned = [clean_photo(stream, name, max_bytes) for name, stream in files]  # all or nothing
-    folder = Path(current_app.config["UPLOAD_DIR"]) / "slips" / str(order.id)
-    folder.mkdir(parents=True, exist_ok=True)
     photos = []
     for image in cleaned:
         filename = f"{uuid.uuid4().hex}.jpg"
-        write_in_transaction(folder / filename, image.data)  # removed again on rollback
+        # written now, removed again if the transaction rolls back
+        put_in_transaction(slip_key(order.id, filename), image.data, "image/jpeg")
         photo = SlipPhoto(
             order_id=order.id,
             uploaded_by=actor.user_id,
@@ -119,12 +149,81 @@ def upload_slips(order: Order, files: list[tuple[str, BinaryIO]], actor: Actor) 
         photos.append(photo)
     if order.status == OrderStatus.SHIPPED:
         fulfilment.delivered_at = utcnow()
-        move_order(order, OrderStatus.COMPLETED, actor, f"司机上传签收单 {len(photos)} 张")
+        move_order(order, OrderStatus.COMPLETED, actor, SLIPS_UPLOADED(count=len(photos)))
     else:
-        record_event(order.id, actor, order.status, order.status, f"补传签收单 {len(photos)} 张")
+        record_event(order.id, actor, order.status, order.status, SLIPS_ADDED(count=len(photos)))
     db.session.flush()
     return photos
 
 
-def slip_path(photo: SlipPhoto) -> Path:
-    return Path(current_app.config["UPLOAD_DIR"]) / "slips" / str(photo.order_id) / photo.filename
+def slips_of(order: Order) -> list[SlipPhoto]:
+    """The signed-slip photos of an order, oldest first (for every audience that sees it)."""
+    return list(
+        db.session.execute(
+            select(SlipPhoto).where(SlipPhoto.order_id == order.id).order_by(SlipPhoto.id)
+        ).scalars()
+    )
+
+
+# ---- new orders: who is told ---------------------------------------------------------------
+
+
+def notify_new_order(order: Order) -> None:
+    """SMS the region's sales managers, or customer service where the region has none.
+
+    {n} is how many orders in the region now wait for confirmation, this one included.
+    """
+    people = people_with_role(Role.SALES_MANAGER, order.region_id) or people_with_role(Role.SERVICE)
+    waiting = db.session.execute(
+        select(func.count(Order.id)).where(
+            Order.region_id == order.region_id, Order.status == OrderStatus.PENDING_CONFIRM
+        )
+    ).scalar_one()
+    for person in people:
+        queue_sms(person.phone, "new_order", to_name=person.name, n=waiting)
+
+
+# ---- lists of the phone portals ------------------------------------------------------------
+
+MANAGER_TABS = (
+    OrderStatus.PENDING_CONFIRM,
+    OrderStatus.AWAITING_SHIPMENT,
+    OrderStatus.SHIPPED,
+    OrderStatus.COMPLETED,
+    "all",
+)
+DRIVER_TABS = {
+    "todo": (OrderStatus.SHIPPED, Order.shipped_at.asc()),  # still to deliver: oldest first
+    "done": (OrderStatus.COMPLETED, Order.completed_at.desc()),  # delivered: newest first
+}
+
+
+def manager_orders(actor: Actor, tab: str) -> Select:
+    query = orders_visible_to(actor)
+    if tab != "all":
+        query = query.where(Order.status == tab)
+    return query.order_by(Order.created_at.desc(), Order.id.desc())
+
+
+def manager_tab_counts(actor: Actor) -> dict[str, int]:
+    """How many orders wait under each tab, so the manager sees new work at a glance."""
+    visible = orders_visible_to(actor).subquery()
+    rows = db.session.execute(select(visible.c.status, func.count()).group_by(visible.c.status))
+    counts: dict[str, int] = dict(rows.all())
+    counts["all"] = sum(counts.values())
+    return counts
+
+
+def driver_orders(actor: Actor, tab: str) -> Select:
+    status, ordering = DRIVER_TABS[tab]
+    return orders_visible_to(actor).where(Order.status == status).order_by(ordering, Order.id)
+
+
+def awaits_confirmation(order: Order) -> bool:
+    """A wholesale order the manager (or customer service) still has to confirm."""
+    return order.kind == StoreKind.WHOLESALE and order.status == OrderStatus.PENDING_CONFIRM
+
+
+def awaits_driver(order: Order) -> bool:
+    """A confirmed wholesale order waiting for a driver or another way of shipping."""
+    return order.kind == StoreKind.WHOLESALE and order.status == OrderStatus.AWAITING_SHIPMENT

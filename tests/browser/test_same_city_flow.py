@@ -1,5 +1,6 @@
-"""Walking skeleton a (SPEC §6): buyer orders COD → store ships by 配送助手 → rider grabs and taps
-through every status → buyer and store see each step with the rider → platform sees it all."""
+"""Walking skeleton a (SPEC §6): buyer orders COD → store accepts (接单) and ships by 配送助手 →
+rider grabs and taps through every status (confirming 送达) → buyer and store see each step with
+the rider → platform sees it all."""
 
 from __future__ import annotations
 
@@ -35,17 +36,22 @@ def test_same_city_order_travels_through_every_portal(people):
     buyer.shot("orders-after-checkout")
     page.locator("main a.block").first.click()
     order_url = page.url
-    expect(page.locator("main")).to_contain_text("商家备货中")
+    expect(page.locator("main")).to_contain_text("等待商家接单")
 
     store = people("store", DESKTOP)
     desk = store.login("13800000003")
     expect(desk).to_have_url(re.compile(r"/store/orders"))
     row = desk.locator("table.grid tbody tr").first
     expect(row).to_contain_text("周会员")
-    expect(row).to_contain_text("待发货")
+    expect(row).to_contain_text("待接单")
     store.shot("order-list")
     row.locator("a").first.click()
     expect(desk.locator("main")).to_contain_text("不要辣")
+    desk.get_by_role("button", name="接单", exact=True).click()
+    expect(desk.locator("#order-detail")).to_contain_text("待发货")
+    store.shot("accepted")
+    page.reload()
+    expect(page.locator("main")).to_contain_text("商家备货中")
     desk.get_by_label("配送助手").check()
     desk.get_by_role("button", name="发货").click()
     expect(desk.locator("#order-detail")).to_contain_text("已发货")
@@ -61,10 +67,13 @@ def test_same_city_order_travels_through_every_portal(people):
     phone.get_by_role("button", name="查看配送单").click()
     expect(phone.locator("main")).to_contain_text("已接单")
     rider.shot("task-accepted")
+    asked = []
+    phone.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     for button, status in RIDER_STEPS:
         phone.get_by_role("button", name=button, exact=True).click()
         expect(phone.locator("main")).to_contain_text(status)
         rider.shot(f"tapped-{status}")
+    assert asked == ["确认已将订单送达顾客手中？"]  # only 送达, the irreversible tap, asks first
 
     page.goto(order_url)
     expect(page.locator("main")).to_contain_text("已送达")
@@ -82,6 +91,7 @@ def test_same_city_order_travels_through_every_portal(people):
     ops.locator("table.grid tbody tr", has_text="椰城小厨").first.locator("a").first.click()
     timeline = ops.locator(".timeline")
     for status in (
+        "待接单",
         "待发货",
         "已发货",
         "待接单",

@@ -97,11 +97,11 @@ def png_file(name: str = "slip.png") -> tuple[io.BytesIO, str]:
 
 
 def sms_to(phone: str) -> list[str]:
-    return list(
-        db.session.execute(
-            select(SmsMessage.body).where(SmsMessage.phone == phone).order_by(SmsMessage.id)
-        ).scalars()
-    )
+    """The texts sent to a phone, oldest first, as the phone shows them."""
+    messages = db.session.execute(
+        select(SmsMessage).where(SmsMessage.phone == phone).order_by(SmsMessage.id)
+    ).scalars()
+    return [message.text for message in messages]
 
 
 def slip_count(order: Order) -> int:

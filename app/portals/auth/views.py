@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.extensions import db, limiter
-from app.web.access import ROLE_PORTAL, landing_url_for
+from app.web.access import landing_url_for, portal_landing
 from app.web.rendering import render_page_or_block, see_other
 
 from .forms import LoginForm
@@ -69,7 +69,7 @@ def switch_role(grant_id: int):
     if grant is None:
         abort(404)
     session["grant_id"] = grant.id
-    return see_other(url_for(f"{ROLE_PORTAL[grant.role]}.index"))
+    return see_other(portal_landing(grant.role) or url_for("auth.home"))
 
 
 @bp.post("/lang/<code>")

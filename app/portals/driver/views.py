@@ -8,27 +8,21 @@ from sqlalchemy.orm import selectinload
 
 from app.errors import InvalidInput
 from app.extensions import db
-from app.jobs import commit
 from app.ordering.models import Order
-from app.ordering.scope import order_for, orders_visible_to
+from app.ordering.scope import order_for
 from app.ordering.states import OrderStatus
 from app.web.access import portal_guard
-from app.web.i18n import translate
+from app.web.order_view import order_view, render_message
 from app.web.paging import paginate
 from app.web.rendering import render_page_or_block, see_other
 from app.wholesale.models import Region
-from app.wholesale.services import upload_slips
+from app.wholesale.services import DRIVER_TABS, driver_orders, upload_slips
 
 from .forms import SlipUploadForm
 
 bp = Blueprint("driver", __name__)
 bp.before_request(portal_guard("driver"))
 
-# tab -> (status, sort): deliveries still to make oldest first, finished ones newest first
-LIST_TABS = {
-    "todo": (OrderStatus.SHIPPED, Order.shipped_at.asc()),
-    "done": (OrderStatus.COMPLETED, Order.completed_at.desc()),
-}
 PER_PAGE = 20
 
 
@@ -42,15 +36,9 @@ def driver_context() -> dict:
 @bp.get("/")
 def index():
     tab = request.args.get("tab", "todo")
-    if tab not in LIST_TABS:
+    if tab not in DRIVER_TABS:
         tab = "todo"
-    status, ordering = LIST_TABS[tab]
-    query = (
-        orders_visible_to(g.actor)
-        .where(Order.status == status)
-        .options(selectinload(Order.items))
-        .order_by(ordering, Order.id)
-    )
+    query = driver_orders(g.actor, tab).options(selectinload(Order.items))
     page = paginate(query, per_page=PER_PAGE)
     return render_page_or_block("driver/index.html", "deliveries", tab=tab, page=page)
 
@@ -64,7 +52,15 @@ def _load(order_id: int) -> Order:
 
 def _order_page(order: Order, status: int = 200, block: str | None = None, **context):
     context.setdefault("form", SlipUploadForm(formdata=None))
-    return render_page_or_block("driver/order.html", block, status=status, order=order, **context)
+    return render_page_or_block(
+        "driver/order.html",
+        block,
+        status=status,
+        order=order,
+        view=order_view(order),
+        to_deliver=order.status == OrderStatus.SHIPPED,
+        **context,
+    )
 
 
 @bp.get("/orders/<int:order_id>")
@@ -84,9 +80,7 @@ def slips(order_id: int):
     except InvalidInput as error:
         if not request.htmx:
             raise  # plain POST: the error layer flashes the message and goes back to the page
-        db.session.rollback()
-        return _order_page(order, 422, "slips", upload_error=translate(error.message))
-    commit()
+        return _order_page(order, 422, "slips", upload_error=render_message(error.msg))
     if was_shipped:
         message = ngettext(
             "已上传 %(num)s 张签收单，订单已完成",

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, send_file
+from flask import Blueprint, abort
 from flask_login import current_user
 
 from app.accounts.actor import Actor
 from app.extensions import db
 from app.ordering.scope import order_for
+from app.storage import send_stored
 from app.wholesale.models import SlipPhoto
-from app.wholesale.services import slip_path
+from app.wholesale.services import slip_key
 
 bp = Blueprint("media", __name__)
 
@@ -31,11 +32,7 @@ def slip_image(photo_id: int):
     photo = db.session.get(SlipPhoto, photo_id)
     if photo is None or not _may_see_order(photo.order_id):
         abort(404)  # the same answer for "no such photo" and "not yours": nothing to probe
-    path = slip_path(photo)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype="image/jpeg", max_age=CACHE_SECONDS, conditional=True)
-    response.cache_control.public = False
-    response.cache_control.private = True  # a buyer's slip must never sit in a shared cache
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    # local disk: the bytes, privately cached; S3: a redirect to a short-lived signed URL
+    return send_stored(
+        slip_key(photo.order_id, photo.filename), mimetype="image/jpeg", max_age=CACHE_SECONDS
+    )

@@ -5,28 +5,40 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select
 
-from app.delivery.assistant import MODE_LABELS, riders, set_dispatch_mode
-from app.delivery.models import DeliveryTask, DispatchMode, TaskStatus
-from app.delivery.scope import task_for, tasks_visible_to
-from app.delivery.services import assign_task, dispatch_settings
-from app.extensions import db
-from app.i18n_markers import N_
-from app.jobs import commit, count_stuck, retry_stuck
-from app.jobs.models import OutboxJob, OutboxStatus
-from app.notifications.models import SmsMessage
+from app.accounts.models import Role
+from app.delivery.assistant import MODE_LABELS, set_dispatch_mode
+from app.delivery.scope import task_for
+from app.delivery.services import (
+    active_riders,
+    assign_task,
+    assignable_task,
+    dispatch_settings,
+    tasks_awaiting_assignment,
+)
+from app.jobs import count_stuck, retry_stuck
+from app.jobs.models import JOB_STATUS_BADGES, JOB_STATUS_LABELS, QUEUE_LABELS, jobs_log
+from app.notifications.models import SMS_STATUS_BADGES, SMS_STATUS_LABELS
+from app.notifications.services import sms_log
 from app.ordering.models import Order
 from app.ordering.scope import order_for
 from app.ordering.search import search_orders
 from app.ordering.services import change_status_by_staff
 from app.ordering.states import ORDER_MACHINE
-from app.stores.models import KIND_LABELS, Store, StoreKind
+from app.stores.models import KIND_LABELS
+from app.stores.services import all_stores, stores_newest_first
 from app.web.access import portal_guard
 from app.web.i18n import translate
+from app.web.order_view import carrier_loaders, order_view
 from app.web.paging import paginate
 from app.web.rendering import render_page_or_block, see_other
-from app.wholesale.services import assign_driver, confirm_order, drivers_of_region
+from app.wholesale.services import (
+    assign_driver,
+    awaits_confirmation,
+    awaits_driver,
+    confirm_order,
+    drivers_of_region,
+)
 
 from .forms import (
     STAFF_MOVES,
@@ -42,12 +54,6 @@ bp.before_request(portal_guard("platform"))
 
 ORDERS_PER_PAGE = 20
 LOG_PER_PAGE = 50
-JOB_STATUS_LABELS = {
-    OutboxStatus.PENDING: N_("待派发"),
-    OutboxStatus.ENQUEUED: N_("已入队"),
-    OutboxStatus.DONE: N_("已完成"),
-    OutboxStatus.FAILED: N_("失败"),
-}
 
 
 @bp.get("/")
@@ -62,16 +68,15 @@ def index():
 def orders():
     form = OrderFilterForm(request.args)
     valid = form.validate()
-    query = search_orders(g.actor, form.to_filter())
+    query = search_orders(g.actor, form.to_filter()).options(*carrier_loaders())
     page = paginate(query, per_page=ORDERS_PER_PAGE)
-    stores = db.session.execute(select(Store.id, Store.name).order_by(Store.name)).all()
     return render_page_or_block(
         "platform/orders.html",
         "orders_table",
         status=200 if valid else 422,
         form=form,
         page=page,
-        stores=stores,
+        stores=all_stores(),
         kinds=KIND_LABELS,
         statuses=ORDER_MACHINE.labels,
     )
@@ -85,23 +90,29 @@ def _order_or_404(order_id: int) -> Order:
 
 
 def _order_page(order: Order, notice: str = "", **forms) -> dict:
-    """Everything the detail page shows; forms not being answered start empty."""
+    """Everything the detail page shows, with the actions this person may take now."""
     allowed = ORDER_MACHINE.allowed(order.status, g.actor.role)
     status_form = forms.get("status_form") or StaffStatusForm(formdata=None)
     status_form.to.choices = {to: label for to, label in STAFF_MOVES.items() if to in allowed}
-    task = order.delivery_task
-    assignable = task is not None and task.status == TaskStatus.WAITING
-    assignable = assignable and task.mode == DispatchMode.ASSIGN
+    task = assignable_task(order)
+    actions = {
+        "confirm": awaits_confirmation(order),
+        "assign_driver": awaits_driver(order),
+        "assign_rider": task is not None,
+        "change_status": bool(status_form.to.choices),
+    }
     return dict(
         order=order,
+        view=order_view(order),
         notice=notice,
         kinds=KIND_LABELS,
+        actions=actions,
         status_form=status_form,
         driver_form=forms.get("driver_form") or AssignDriverForm(formdata=None),
         rider_form=forms.get("rider_form") or AssignRiderForm(formdata=None),
-        drivers=drivers_of_region(order.region_id) if order.kind == StoreKind.WHOLESALE else [],
-        riders=riders() if assignable else [],
-        assignable_task=task if assignable else None,
+        drivers=drivers_of_region(order.region_id) if actions["assign_driver"] else [],
+        riders=active_riders() if task else [],
+        assignable_task=task,
     )
 
 
@@ -132,7 +143,6 @@ def change_status(order_id: int):
     if not form.validate_on_submit():
         return _order_refused(order, status_form=form)
     change_status_by_staff(order, form.to.data, g.actor, form.remark.data)
-    commit()
     status = translate(ORDER_MACHINE.label(form.to.data))
     return _order_done(order, _("订单已改为「%(status)s」", status=status))
 
@@ -140,8 +150,7 @@ def change_status(order_id: int):
 @bp.post("/orders/<int:order_id>/confirm")
 def confirm(order_id: int):
     order = _order_or_404(order_id)
-    confirm_order(order, g.actor, N_("客服已与客户确认订单"))
-    commit()
+    confirm_order(order, g.actor)
     return _order_done(order, _("订单已确认，请指派司机"))
 
 
@@ -153,7 +162,6 @@ def assign_order_driver(order_id: int):
     if not form.validate_on_submit():
         return _order_refused(order, driver_form=form)
     assign_driver(order, form.driver_id.data, g.actor)
-    commit()
     return _order_done(order, _("已指派司机，司机和客户会收到短信"))
 
 
@@ -163,11 +171,10 @@ def assign_task_rider(task_id: int):
     if task is None:
         abort(404)
     form = AssignRiderForm()
-    form.rider_id.choices = {r.id: r.name for r in riders()}
+    form.rider_id.choices = {r.id: r.name for r in active_riders()}
     if not form.validate_on_submit():
         return _order_refused(task.order, rider_form=form)
     assign_task(task, form.rider_id.data, g.actor)
-    commit()
     return _order_done(task.order, _("已分配骑手"))
 
 
@@ -176,22 +183,32 @@ def assign_task_rider(task_id: int):
 
 @bp.get("/sms")
 def sms():
-    phone = request.args.get("phone", "").strip()
-    query = select(SmsMessage).order_by(SmsMessage.id.desc())
-    if phone:
-        query = query.where(SmsMessage.phone.contains(phone, autoescape=True))
-    page = paginate(query, per_page=LOG_PER_PAGE)
-    return render_page_or_block("platform/sms.html", "sms_table", page=page, phone=phone)
+    phone = request.args.get("phone", "").strip()[:20]
+    page = paginate(sms_log(phone), per_page=LOG_PER_PAGE)
+    return render_page_or_block(
+        "platform/sms.html",
+        "sms_table",
+        page=page,
+        phone=phone,
+        sms_labels=SMS_STATUS_LABELS,
+        sms_badges=SMS_STATUS_BADGES,
+    )
 
 
 def _jobs_page(notice: str = "") -> dict:
     shown = request.values.get("status", "")
-    query = select(OutboxJob).order_by(OutboxJob.id.desc())
-    if shown in JOB_STATUS_LABELS:
-        query = query.where(OutboxJob.status == shown)
-    pending = count_stuck()
-    page = paginate(query, per_page=LOG_PER_PAGE)
-    return dict(page=page, shown=shown, labels=JOB_STATUS_LABELS, pending=pending, notice=notice)
+    if shown not in JOB_STATUS_LABELS:
+        shown = ""
+    page = paginate(jobs_log(shown), per_page=LOG_PER_PAGE)
+    return dict(
+        page=page,
+        shown=shown,
+        labels=JOB_STATUS_LABELS,
+        badges=JOB_STATUS_BADGES,
+        queues=QUEUE_LABELS,
+        pending=count_stuck(),
+        notice=notice,
+    )
 
 
 @bp.get("/jobs")
@@ -201,7 +218,7 @@ def jobs():
 
 @bp.post("/jobs/retry")
 def retry_jobs():
-    """Hand every pending or failed outbox row over again (each job commits its own outcome)."""
+    """Hand every pending or failed outbox row over again, after this request commits."""
     count = retry_stuck()
     message = ngettext("已重新派发 %(num)s 个任务", "已重新派发 %(num)s 个任务", count)
     if request.htmx:
@@ -211,21 +228,18 @@ def retry_jobs():
 
 @bp.get("/stores")
 def stores():
-    page = paginate(
-        select(Store).order_by(Store.created_at.desc(), Store.id.desc()), per_page=LOG_PER_PAGE
-    )
+    page = paginate(stores_newest_first(), per_page=LOG_PER_PAGE)
     return render_page_or_block("platform/stores.html", page=page, kinds=KIND_LABELS)
 
 
 def _delivery_page(form: DispatchModeForm, notice: str = "") -> dict:
-    waiting = db.session.execute(
-        tasks_visible_to(g.actor)
-        .where(DeliveryTask.status == TaskStatus.WAITING, DeliveryTask.mode == DispatchMode.ASSIGN)
-        .order_by(DeliveryTask.created_at)
-    ).scalars()
-    settings = dispatch_settings()
     return dict(
-        form=form, settings=settings, modes=MODE_LABELS, waiting=list(waiting), notice=notice
+        form=form,
+        settings=dispatch_settings(),
+        modes=MODE_LABELS,
+        waiting=tasks_awaiting_assignment(g.actor),
+        notice=notice,
+        may_set_mode=g.actor.role == Role.OPERATOR,
     )
 
 
@@ -235,13 +249,11 @@ def delivery():
     form = DispatchModeForm(obj=dispatch_settings())
     if form.validate_on_submit():
         set_dispatch_mode(form.mode.data, g.actor)
-        commit()
         if not request.htmx:
             return see_other(url_for(".delivery"), _("派单模式已更新"))
         return render_page_or_block(
             "platform/delivery.html", "mode_form", **_delivery_page(form, _("派单模式已更新"))
         )
-    commit()  # the first visit creates the settings row; its code must not change on reload
     status = 422 if form.is_submitted() else 200
     return render_page_or_block(
         "platform/delivery.html", "mode_form", status=status, **_delivery_page(form)

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from app.delivery.earnings import rider_earnings
 from app.delivery.models import TAP_TIME_COLUMN, TASK_MACHINE, DeliveryTask, TaskStatus
-from app.delivery.scope import in_pool, task_for, tasks_visible_to
-from app.delivery.services import advance_task, grab_task, next_tap
+from app.delivery.scope import task_for
+from app.delivery.services import (
+    active_count,
+    advance_task,
+    grab_task,
+    next_tap,
+    pool,
+    rider_tasks,
+)
 from app.errors import AlreadyTaken
-from app.extensions import db
-from app.jobs import commit
 from app.ordering.models import Order
 from app.web.access import portal_guard
 from app.web.paging import paginate
 from app.web.rendering import render_page_or_block, see_other
+from app.web.unit_of_work import discard_work
 
 from .forms import TapForm
 
@@ -25,12 +30,11 @@ bp = Blueprint("rider", __name__)
 bp.before_request(portal_guard("rider"))
 
 POOL_SIZE = 20
-ACTIVE = (TaskStatus.ACCEPTED, TaskStatus.ARRIVED, TaskStatus.PICKED, TaskStatus.DELIVERING)
-FINISHED = (TaskStatus.DELIVERED, TaskStatus.CANCELLED)
 # A card shows the order and its items; the order's store is the task's (already loaded).
 WITH_ITEMS = joinedload(DeliveryTask.order).options(
     lazyload(Order.store), selectinload(Order.items)
 )
+CONFIRM_TAPS = frozenset({TaskStatus.DELIVERED})  # irreversible: the button asks first
 
 
 def _task_or_404(task_id: int) -> DeliveryTask:
@@ -40,40 +44,37 @@ def _task_or_404(task_id: int) -> DeliveryTask:
     return task
 
 
-def _mine():
-    return tasks_visible_to(g.actor).where(DeliveryTask.rider_id == g.actor.user_id)
-
-
 def _card(task: DeliveryTask, form: TapForm | None = None) -> dict:
     """What the status card needs: the tap times so far and the one next button."""
-    to = next_tap(task) if task.rider_id == g.actor.user_id else None
+    mine = task.rider_id == g.actor.user_id
+    to = next_tap(task) if mine else None
     steps = [
         (status, getattr(task, column))
         for status, column in TAP_TIME_COLUMN.items()
         if getattr(task, column) is not None
     ]
     verb = TASK_MACHINE.moves[(task.status, to)].verb if to else None
-    return dict(task=task, next_to=to, next_verb=verb, steps=steps, form=form or TapForm())
+    return dict(
+        task=task,
+        next_to=to,
+        next_verb=verb,
+        confirm_tap=to in CONFIRM_TAPS,
+        may_grab=task.status == TaskStatus.WAITING and task.rider_id is None,
+        delivered=mine and task.status == TaskStatus.DELIVERED,
+        steps=steps,
+        form=form or TapForm(),
+    )
 
 
 @bp.get("/")
 def index():
     """The pool (抢单池), newest first, a phone screenful at a time; the list block is polled by
     HTMX so pushed tasks appear by themselves."""
-    query = (
-        tasks_visible_to(g.actor)
-        .where(in_pool())
-        .options(WITH_ITEMS)
-        .order_by(DeliveryTask.announced_at.desc(), DeliveryTask.id.desc())
-    )
-    active = db.session.scalar(
-        select(func.count()).select_from(_mine().where(DeliveryTask.status.in_(ACTIVE)).subquery())
-    )
     return render_page_or_block(
         "rider/pool.html",
         "pool",
-        page=paginate(query, per_page=POOL_SIZE),
-        active_count=active,
+        page=paginate(pool(g.actor).options(WITH_ITEMS), per_page=POOL_SIZE),
+        active_count=active_count(g.actor),
         poll_seconds=current_app.config["RIDER_POLL_SECONDS"],
     )
 
@@ -85,9 +86,8 @@ def _grab_or_lose(task_id: int) -> DeliveryTask | None:
         return None
     try:
         grab_task(task, g.actor)  # my own second tap is no error
-        commit()
     except AlreadyTaken:
-        db.session.rollback()
+        discard_work()
         return None
     return task
 
@@ -108,12 +108,7 @@ def grab(task_id: int):
 @bp.get("/tasks")
 def tasks():
     finished = request.args.get("tab") == "done"
-    query = (
-        _mine()
-        .where(DeliveryTask.status.in_(FINISHED if finished else ACTIVE))
-        .options(WITH_ITEMS)
-        .order_by(DeliveryTask.accepted_at.desc() if finished else DeliveryTask.accepted_at)
-    )
+    query = rider_tasks(g.actor, finished).options(WITH_ITEMS)
     page = paginate(query, per_page=20)
     return render_page_or_block("rider/tasks.html", "list", page=page, finished=finished)
 
@@ -131,7 +126,6 @@ def tap(task_id: int):
     if not form.validate_on_submit():
         return render_page_or_block("rider/task.html", "card", status=422, **_card(task, form))
     advance_task(task, form.to.data, g.actor)
-    commit()
     if request.htmx:
         return render_page_or_block("rider/task.html", "card", **_card(task))
     return see_other(url_for(".task", task_id=task.id))

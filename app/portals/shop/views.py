@@ -7,53 +7,52 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.orm import selectinload
 
+from app.accounts.services import addresses_of
+from app.catalog.services import products_of
 from app.errors import InvalidInput
 from app.extensions import db
-from app.jobs import commit
+from app.ordering.cart import Cart, add_to_cart, cart_of, set_cart_quantity
 from app.ordering.models import Order
+from app.ordering.payment import SAME_CITY_METHODS
 from app.ordering.scope import order_for, orders_visible_to
-from app.ordering.services import (
-    CLOSED_STORE_MESSAGES,
-    add_to_cart,
-    awaits_buyer_receipt,
-    confirm_receipt,
-    place_orders,
-    set_cart_quantity,
-)
-from app.stores.models import Store
-from app.stores.services import open_stores
+from app.ordering.services import awaits_buyer_receipt, confirm_receipt, place_orders
+from app.stores.models import KIND_LABELS, Store, StoreKind
+from app.stores.services import closed_notice, open_stores, shows_products
 from app.web.access import actor_required, portal_guard
-from app.web.i18n import translate
+from app.web.order_view import order_view, render_message
 from app.web.paging import paginate
 from app.web.rendering import render_page_or_block, see_other
 
 from .forms import AddToCartForm, CartQuantityForm, checkout_form
-from .queries import (
-    addresses_of,
-    cart_of,
-    listed_products,
-)
 
 bp = Blueprint("shop", __name__)
-bp.before_request(portal_guard("shop", visitors=True))
+bp.before_request(portal_guard("shop"))
 
 ORDERS_PER_PAGE = 10
+BADGED_KINDS = {StoreKind.WHOLESALE: KIND_LABELS[StoreKind.WHOLESALE]}  # the mall marks these
+
+
+def _cart() -> Cart | None:
+    """The buyer's cart; None for a visitor."""
+    return cart_of(g.actor.user_id) if g.actor else None
 
 
 @bp.get("/")
 def index():
-    return render_page_or_block("shop/index.html", stores=open_stores())
+    return render_page_or_block("shop/index.html", stores=open_stores(), badges=BADGED_KINDS)
 
 
 @bp.get("/stores/<int:store_id>")
 def store(store_id: int):
     store = db.session.get(Store, store_id) or abort(404)
+    notice = closed_notice(store)
     return render_page_or_block(
         "shop/store.html",
         store=store,
-        closed_message=translate(CLOSED_STORE_MESSAGES.get(store.business_status)),
-        products=listed_products(store) if store.is_open else [],
-        cart=cart_of(g.actor),
+        closed_message=render_message(notice) if notice else "",
+        may_buy=notice is None,
+        products=products_of(store, listed_only=True) if shows_products(store) else [],
+        cart=_cart(),
     )
 
 
@@ -65,18 +64,15 @@ def add_to_cart_line():
         raise InvalidInput(form.first_error())
     line = add_to_cart(g.actor.user_id, form.sku_id.data, form.quantity.data)
     store_id = line.sku.product.store_id
-    commit()
     if request.htmx:
-        return render_page_or_block(
-            "shop/store.html", "cart_bar", cart=cart_of(g.actor), added=True
-        )
+        return render_page_or_block("shop/store.html", "cart_bar", cart=_cart(), added=True)
     return see_other(url_for("shop.store", store_id=store_id), _("已加入购物车"))
 
 
 @bp.get("/cart")
 @actor_required
 def cart():
-    return render_page_or_block("shop/cart.html", "cart", cart=cart_of(g.actor))
+    return render_page_or_block("shop/cart.html", "cart", cart=_cart())
 
 
 @bp.post("/cart/<int:line_id>")
@@ -86,25 +82,24 @@ def update_cart_line(line_id: int):
     if not form.validate():
         raise InvalidInput(form.first_error())
     set_cart_quantity(g.actor.user_id, line_id, form.quantity.data)
-    commit()
     if request.htmx:
-        return render_page_or_block("shop/cart.html", "cart", cart=cart_of(g.actor))
+        return render_page_or_block("shop/cart.html", "cart", cart=_cart())
     return see_other(url_for("shop.cart"))
 
 
 @bp.route("/checkout", methods=["GET", "POST"])
 @actor_required
 def checkout():
-    cart, addresses = cart_of(g.actor), addresses_of(g.actor)
-    form = checkout_form(addresses, [group.store.id for group in cart.groups])
+    cart, addresses = _cart(), addresses_of(g.actor.user_id)
+    form = checkout_form(addresses, cart.store_ids)
     if form.validate_on_submit():
         address = next(a for a in addresses if a.id == form.address_id.data)
         orders = place_orders(g.actor, address, form.payment_method.data, form.remarks())
-        commit()
         message = ngettext(
             "下单成功，共 %(num)s 个订单", "下单成功，共 %(num)s 个订单", len(orders)
         )
         return see_other(url_for("shop.orders"), message)
+    cod_only = any(group.store.kind == StoreKind.SAME_CITY for group in cart.groups)
     return render_page_or_block(
         "shop/checkout.html",
         "checkout_form",
@@ -112,6 +107,7 @@ def checkout():
         form=form,
         cart=cart,
         addresses=addresses,
+        cod_only=cod_only and len(SAME_CITY_METHODS) == 1,
     )
 
 
@@ -125,13 +121,21 @@ def orders():
     return render_page_or_block("shop/orders.html", page=page)
 
 
+def _status_block(order: Order, status: int = 200):
+    return render_page_or_block(
+        "shop/order.html",
+        "status",
+        status=status,
+        order=order,
+        view=order_view(order),
+        can_receive=awaits_buyer_receipt(order),
+    )
+
+
 @bp.get("/orders/<int:order_id>")
 @actor_required
 def order(order_id: int):
-    order = order_for(g.actor, order_id) or abort(404)
-    return render_page_or_block(
-        "shop/order.html", "status", order=order, can_receive=awaits_buyer_receipt(order)
-    )
+    return _status_block(order_for(g.actor, order_id) or abort(404))
 
 
 @bp.post("/orders/<int:order_id>/receive")
@@ -139,7 +143,6 @@ def order(order_id: int):
 def receive(order_id: int):
     order = order_for(g.actor, order_id) or abort(404)
     confirm_receipt(order, g.actor)
-    commit()
     if request.htmx:
-        return render_page_or_block("shop/order.html", "status", order=order, can_receive=False)
+        return _status_block(order)
     return see_other(url_for("shop.order", order_id=order.id), _("已确认收货"))

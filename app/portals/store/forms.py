@@ -23,7 +23,6 @@ STATUS_CHOICES = [
     SelectChoice("", _l("全部状态")),
     *(SelectChoice(status, _l(label)) for status, label in ORDER_MACHINE.labels.items()),
 ]
-SHIP_METHODS = {"assistant": _l("配送助手")}
 
 
 class OrderFilterForm(FlaskForm):
@@ -53,12 +52,22 @@ class OrderFilterForm(FlaskForm):
 
 
 class ShipForm(FlaskForm):
+    # Choices are the couriers the delivery domain offers for the order (set by the view).
     method = RadioField(
         _l("发货方式"),
-        choices=[SelectChoice(value, label) for value, label in SHIP_METHODS.items()],
-        default="assistant",
         invalid_choice_message=_l("请选择发货方式"),
         validators=[InputRequired(_l("请选择发货方式"))],
+    )
+
+
+class RejectForm(FlaskForm):
+    reason = StringField(
+        _l("拒单原因"),
+        filters=[lambda value: (value or "").strip()],
+        validators=[
+            InputRequired(_l("请填写拒单原因")),
+            Length(min=1, max=200, message=_l("请填写拒单原因（200 字以内）")),
+        ],
     )
 
 

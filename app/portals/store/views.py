@@ -1,30 +1,32 @@
-"""The store back office (desktop): orders, shipping, receipt printer, products."""
+"""The store back office (desktop): orders, accepting and shipping, receipt printer, products."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.delivery.services import ship_with_assistant
+from app.catalog.services import products_of
+from app.delivery.couriers import COURIERS, couriers_for
 from app.extensions import db
-from app.jobs import commit
+from app.ordering.models import Order
 from app.ordering.scope import order_for
-from app.ordering.search import search_orders
+from app.ordering.search import count_new_orders, latest_order_id, search_orders
+from app.ordering.services import accept_order, awaits_acceptance, awaits_shipment, reject_order
 from app.printing.services import reprint_order, request_test_print
-from app.stores.models import Store
+from app.stores.models import Store, StoreKind
 from app.stores.services import set_printer, store_of
 from app.web.access import portal_guard
+from app.web.order_view import carrier_loaders, order_view
 from app.web.paging import paginate
 from app.web.rendering import render_page_or_block, see_other
 
-from .forms import OrderFilterForm, PrinterForm, ShipForm
-from .queries import count_new_orders, latest_order_id, products_of
+from .forms import OrderFilterForm, PrinterForm, RejectForm, ShipForm
 
 bp = Blueprint("store", __name__)
 bp.before_request(portal_guard("store"))
 
 ORDERS_PER_PAGE = 20
-SHIPPERS = {"assistant": ship_with_assistant}
+MANAGER_KINDS = (StoreKind.WHOLESALE,)  # orders a region's sales manager handles, not the store
 
 
 @bp.after_request
@@ -64,8 +66,11 @@ def index():
 def orders():
     form = OrderFilterForm(request.args)
     form.validate()
-    page = paginate(search_orders(g.actor, form.to_filter()), per_page=ORDERS_PER_PAGE)
-    return render_page_or_block("store/orders.html", "table", form=form, page=page)
+    query = search_orders(g.actor, form.to_filter()).options(*carrier_loaders())
+    page = paginate(query, per_page=ORDERS_PER_PAGE)
+    return render_page_or_block(
+        "store/orders.html", "table", form=form, page=page, manager_kinds=MANAGER_KINDS
+    )
 
 
 @bp.get("/orders/new-count")
@@ -75,32 +80,76 @@ def new_count():
     return render_page_or_block("store/_layout.html", "alert", since=since, new_count=count)
 
 
+def _load(order_id: int) -> Order:
+    return order_for(g.actor, order_id) or abort(404)
+
+
+def _detail(order: Order, status: int = 200, **forms):
+    """The detail block with what the store may do with this order now."""
+    ship_form = forms.get("ship_form") or ShipForm(formdata=None)
+    ship_form.method.choices = list(couriers_for(order).items())
+    if ship_form.method.data is None and ship_form.method.choices:
+        ship_form.method.data = ship_form.method.choices[0][0]
+    actions = {
+        "accept": awaits_acceptance(order),
+        "ship": awaits_shipment(order) and bool(ship_form.method.choices),
+        "manager_handles": order.kind in MANAGER_KINDS,
+    }
+    return render_page_or_block(
+        "store/order.html",
+        "detail",
+        status=status,
+        order=order,
+        view=order_view(order),
+        actions=actions,
+        ship_form=ship_form,
+        reject_form=forms.get("reject_form") or RejectForm(formdata=None),
+    )
+
+
+def _done(order: Order, message: str):
+    if request.htmx:
+        return _detail(order)
+    return see_other(url_for("store.order", order_id=order.id), message)
+
+
 @bp.get("/orders/<int:order_id>")
 def order(order_id: int):
-    order = order_for(g.actor, order_id) or abort(404)
-    return render_page_or_block("store/order.html", "detail", order=order, ship_form=ShipForm())
+    return _detail(_load(order_id))
+
+
+@bp.post("/orders/<int:order_id>/accept")
+def accept(order_id: int):
+    order = _load(order_id)
+    accept_order(order, g.actor)
+    return _done(order, _("已接单，小票已发送到打印机"))
+
+
+@bp.post("/orders/<int:order_id>/reject")
+def reject(order_id: int):
+    order = _load(order_id)
+    form = RejectForm()
+    if not form.validate():
+        return _detail(order, 422, reject_form=form)
+    reject_order(order, g.actor, form.reason.data)
+    return _done(order, _("已拒单，订单已关闭"))
 
 
 @bp.post("/orders/<int:order_id>/ship")
 def ship(order_id: int):
-    order = order_for(g.actor, order_id) or abort(404)
+    order = _load(order_id)
     form = ShipForm()
+    form.method.choices = list(couriers_for(order).items())
     if not form.validate():
-        return render_page_or_block(
-            "store/order.html", "detail", status=422, order=order, ship_form=form
-        )
-    SHIPPERS[form.method.data](order, g.actor)
-    commit()
-    if request.htmx:
-        return render_page_or_block("store/order.html", "detail", order=order, ship_form=form)
-    return see_other(url_for("store.order", order_id=order.id), _("已发货，等待骑手接单"))
+        return _detail(order, 422, ship_form=form)
+    COURIERS.get(form.method.data).ship(order, g.actor)
+    return _done(order, _("已发货，等待骑手接单"))
 
 
 @bp.post("/orders/<int:order_id>/reprint")
 def reprint(order_id: int):
-    order = order_for(g.actor, order_id) or abort(404)
+    order = _load(order_id)
     reprint_order(order, g.actor)
-    commit()
     return notice(_("已发送到打印机重新打印"), url_for("store.order", order_id=order.id))
 
 
@@ -113,7 +162,6 @@ def printer():
         set_printer(
             store, g.actor, data["printer_host"], data["printer_port"], data["printer_encoding"]
         )
-        commit()
         return see_other(url_for("store.printer"), _("打印机设置已保存"))
     status = 422 if form.is_submitted() else 200
     return render_page_or_block(
@@ -124,7 +172,6 @@ def printer():
 @bp.post("/printer/test")
 def test_print():
     request_test_print(store_of(g.actor), g.actor)
-    commit()
     return notice(_("测试页已发送到打印机"), url_for("store.printer"))
 
 

@@ -10,6 +10,7 @@ from app.delivery.services import advance_task, grab_task, ship_with_assistant
 from app.errors import AlreadyTaken, IllegalTransition
 from app.extensions import db
 from app.jobs import commit
+from app.messages import render
 from app.ordering.states import OrderStatus
 from tests.factories import actor_of, make_buyer, make_product, make_store, make_user, place_order
 
@@ -50,7 +51,7 @@ def test_rider_taps_through_every_status_and_the_order_completes(shipped):
     assert order.status == OrderStatus.COMPLETED
     delivery_steps = [e.to_status for e in order.events if e.machine == "delivery"]
     assert delivery_steps == ["waiting", "accepted", *TAPS]
-    assert "赵骑手" in order.events[-2].remark
+    assert "赵骑手" in render(order.events[-2].note)
 
 
 def test_second_rider_is_told_already_taken(shipped):

@@ -58,7 +58,7 @@ def test_sms_is_sent_by_the_worker_not_by_the_request(redis_app):
     run_worker(redis_app)
     db.session.refresh(message)
     assert message.status == "sent"
-    assert message.body == "有新订单1，请尽快登录小程序业务管理查看处理。"
+    assert message.text == "有新订单1，请尽快登录小程序业务管理查看处理。"
     assert outbox_statuses() == [OutboxStatus.DONE]
 
 

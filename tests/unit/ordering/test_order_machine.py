@@ -6,9 +6,10 @@ import pytest
 
 from app.accounts.models import Role
 from app.catalog.models import Sku
-from app.errors import IllegalTransition, InvalidInput
+from app.errors import Forbidden, IllegalTransition, InvalidInput
 from app.extensions import db
 from app.jobs import commit
+from app.messages import NOTE, render
 from app.ordering.services import change_status_by_staff, move_order
 from app.ordering.states import OrderStatus
 from tests.factories import actor_of, make_buyer, make_product, make_store, make_user, place_order
@@ -31,7 +32,7 @@ def test_an_illegal_move_is_refused_with_a_clear_message_and_changes_nothing(ord
 
 def test_a_role_without_the_move_is_told_so(order):
     rider = actor_of(make_user(Role.RIDER))
-    with pytest.raises(IllegalTransition, match="您的角色不能执行「发货」"):
+    with pytest.raises(Forbidden, match="您的角色不能执行「发货」"):
         move_order(order, OrderStatus.SHIPPED, rider)
 
 
@@ -54,10 +55,16 @@ def test_staff_must_give_a_remark(order):
 
 def test_every_move_is_an_event_with_actor_and_remark(order):
     owner = make_user(Role.STORE_STAFF, store=order.store, name="王老板")
-    move_order(order, OrderStatus.SHIPPED, actor_of(owner), "自己送")
+    move_order(order, OrderStatus.SHIPPED, actor_of(owner), NOTE(text="自己送"))
     commit()
     last = order.events[-1]
-    assert (last.actor_name, last.actor_role, last.from_status, last.to_status, last.remark) == (
+    assert (
+        last.actor_name,
+        last.actor_role,
+        last.from_status,
+        last.to_status,
+        render(last.note),
+    ) == (
         "王老板",
         Role.STORE_STAFF,
         OrderStatus.AWAITING_SHIPMENT,

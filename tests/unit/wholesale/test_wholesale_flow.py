@@ -14,8 +14,9 @@ from app.extensions import db
 from app.jobs import commit
 from app.notifications.models import SmsMessage
 from app.ordering.states import OrderStatus
+from app.storage import get_storage
 from app.stores.models import StoreKind
-from app.wholesale.services import assign_driver, confirm_order, slip_path, upload_slips
+from app.wholesale.services import assign_driver, confirm_order, slip_key, upload_slips
 from tests.factories import (
     actor_of,
     make_buyer,
@@ -46,9 +47,13 @@ def world(app):
 
 
 def sms_to(phone: str) -> list[str]:
+    return [message.text for message in _sms(phone)]
+
+
+def _sms(phone: str) -> list[SmsMessage]:
     return list(
         db.session.execute(
-            select(SmsMessage.body).where(SmsMessage.phone == phone, SmsMessage.status == "sent")
+            select(SmsMessage).where(SmsMessage.phone == phone, SmsMessage.status == "sent")
         ).scalars()
     )
 
@@ -81,18 +86,19 @@ def test_driver_slip_completes_the_order(world):
     commit()
     assert order.status == OrderStatus.COMPLETED
     assert len(order.fulfilment.slips) == 1
-    assert slip_path(order.fulfilment.slips[0]).is_file()
+    photo = order.fulfilment.slips[0]
+    assert get_storage().exists(slip_key(order.id, photo.filename))
 
 
 def test_a_slip_upload_that_rolls_back_leaves_no_photo_on_disk(world):
     order = driven_order(world)
     (photo,) = upload_slips(order, [("slip.jpg", jpeg_bytes())], actor_of(world["driver"]))
-    written = slip_path(photo)
-    assert written.is_file()
+    written = slip_key(order.id, photo.filename)
+    assert get_storage().exists(written)
 
     db.session.rollback()  # say the completion lost a race: the row is gone, so is the file
 
-    assert not written.exists()
+    assert not get_storage().exists(written)
     db.session.refresh(order)
     assert order.status == OrderStatus.SHIPPED
 

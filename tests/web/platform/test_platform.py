@@ -12,6 +12,7 @@ from app.extensions import db
 from app.jobs import commit
 from app.jobs.models import OutboxJob, OutboxStatus
 from app.notifications.models import SmsMessage
+from app.notifications.services import SMS_SUMMARY
 from app.ordering.states import OrderStatus
 from app.stores.models import StoreKind
 from tests.factories import (
@@ -236,7 +237,7 @@ def test_only_an_operator_changes_the_dispatch_mode(client, login, service):
 
 def test_the_sms_log_lists_message_bodies_filtered_by_phone(client, login, service, wholesale):
     order, driver = wholesale
-    other = SmsMessage(phone="13700000000", template="new_order", body="有新订单9，请尽快处理。")
+    other = SmsMessage(phone="13700000000", template="new_order", params={"n": 9})
     db.session.add(other)
     commit()
     login(service)
@@ -247,11 +248,15 @@ def test_the_sms_log_lists_message_bodies_filtered_by_phone(client, login, servi
 
 def an_sms_job(status: str = OutboxStatus.PENDING) -> tuple[SmsMessage, OutboxJob]:
     """An SMS whose outbox row Redis never took (pending) or whose retries ran out (failed)."""
-    message = SmsMessage(phone="13700000001", template="new_order", body="有新订单1")
+    message = SmsMessage(phone="13700000001", template="new_order", params={"n": 1})
     db.session.add(message)
     db.session.flush()
     job = OutboxJob(
-        task="app.notifications.tasks:send_sms", args=[message.id], queue="sms", status=status
+        task="app.notifications.tasks:send_sms",
+        args=[message.id],
+        queue="sms",
+        status=status,
+        summary=SMS_SUMMARY(text=message.text, to="陈经理").data(),
     )
     db.session.add(job)
     db.session.commit()
@@ -262,7 +267,8 @@ def test_the_jobs_page_shows_a_pending_row_and_retry_dispatches_it(client, login
     message, job = an_sms_job()
     login(service)
     page = client.get("/platform/jobs?status=pending").get_data(as_text=True)
-    assert "app.notifications.tasks:send_sms" in page and "待派发" in page
+    assert "短信：有新订单1，请尽快登录小程序业务管理查看处理。 → 陈经理" in page
+    assert "待派发" in page and "app.notifications" not in page  # people's words, no paths
     answer = client.post("/platform/jobs/retry", follow_redirects=True)
     assert "已重新派发 1 个任务" in answer.get_data(as_text=True)
     db.session.refresh(job)
@@ -276,7 +282,7 @@ def test_a_job_that_used_up_its_retries_shows_failed_and_retry_revives_it(client
     )  # RQ's last retry failed (see test_jobs_on_redis)
     login(service)
     page = client.get("/platform/jobs?status=failed").get_data(as_text=True)
-    assert "app.notifications.tasks:send_sms" in page and "待派发或失败 1 个" in page
+    assert "短信：有新订单1" in page and "待派发或失败 1 个" in page
 
     answer = client.post("/platform/jobs/retry", follow_redirects=True)
 

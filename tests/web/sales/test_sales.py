@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.accounts.models import Role
 from app.extensions import db
 from app.jobs import commit
+from app.messages import render
 from app.ordering.states import OrderStatus, buyer_label
 from app.wholesale.models import ShipMethod
 from tests.factories import make_buyer, make_user
@@ -209,7 +210,7 @@ def test_shipping_by_express_with_a_remark_tells_only_the_customer(world, client
     db.session.refresh(order)
     assert order.status == OrderStatus.SHIPPED
     assert order.fulfilment.ship_method == ShipMethod.EXPRESS
-    assert order.events[-1].remark == "快递发货：顺丰 SF1234567890"
+    assert render(order.events[-1].note) == "快递发货：顺丰 SF1234567890"
     assert sms_to(world.driver.phone) == []
     assert f"您的订单{order.no} 正在发货中" in sms_to(CUSTOMER_PHONE)[-1]
     assert "顺丰 SF1234567890" in client.get(f"/sales/orders/{order.id}").text

@@ -12,8 +12,8 @@ from app.catalog.models import Sku
 from app.delivery.services import grab_task, ship_with_assistant
 from app.extensions import db
 from app.jobs import commit
+from app.ordering.cart import add_to_cart
 from app.ordering.models import CartItem, Order
-from app.ordering.services import add_to_cart
 from app.ordering.states import OrderStatus
 from app.stores.models import BusinessStatus, StoreKind
 from app.wholesale.services import confirm_order, ship_other_way

@@ -1,0 +1,136 @@
+"""The buyer's cart: lines kept per SKU, shown grouped per store; each group becomes one order.
+
+The cart's money is computed here once: the storefront shows it and checkout charges it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from app.accounts.models import Member
+from app.catalog.models import Product, Sku
+from app.errors import DomainError, InvalidInput, OutOfStock
+from app.extensions import db
+from app.i18n_markers import N_
+from app.messages import define
+from app.ordering.models import CartItem
+from app.stores.models import Store, StoreKind
+from app.stores.services import ensure_store_open
+
+NOT_LISTED = define("not_listed", N_("商品不存在或已下架"))
+PACK_MULTIPLE = define("pack_multiple", N_("「%(product)s」须按 %(step)s 的整数倍订购"))
+STOCK_LEFT = define("stock_left", N_("「%(product)s」库存不足，仅剩 %(left)s"))
+NOT_IN_CART = define("not_in_cart", N_("购物车中没有这件商品"))
+MEMBERS_ONLY = define("members_only", N_("批发商品仅对已审核会员开放，请完善资料并等待审核"))
+NO_REGION = define("no_region", N_("您的账号尚未分配业务区域，请联系客服"))
+
+
+@dataclass
+class CartGroup:
+    """One store's lines in the cart: they become one order at checkout."""
+
+    store: Store
+    lines: list[CartItem] = field(default_factory=list)
+
+    @property
+    def goods_fen(self) -> int:
+        return sum(line.sku.price_fen * line.quantity for line in self.lines)
+
+    @property
+    def delivery_fee_fen(self) -> int:
+        return self.store.delivery_fee_fen
+
+    @property
+    def total_fen(self) -> int:
+        return self.goods_fen + self.delivery_fee_fen
+
+
+@dataclass
+class Cart:
+    groups: list[CartGroup]
+
+    @property
+    def line_count(self) -> int:
+        return sum(len(group.lines) for group in self.groups)
+
+    @property
+    def total_fen(self) -> int:
+        return sum(group.total_fen for group in self.groups)
+
+    @property
+    def store_ids(self) -> list[int]:
+        return [group.store.id for group in self.groups]
+
+
+def cart_lines(buyer_id: int) -> list[CartItem]:
+    return list(
+        db.session.execute(
+            select(CartItem).where(CartItem.user_id == buyer_id).order_by(CartItem.id)
+        ).scalars()
+    )
+
+
+def cart_of(buyer_id: int) -> Cart:
+    """The buyer's cart by store, in the order lines were added."""
+    groups: dict[int, CartGroup] = {}
+    for line in cart_lines(buyer_id):
+        store_id = line.sku.product.store_id
+        if store_id not in groups:
+            groups[store_id] = CartGroup(db.session.get(Store, store_id))
+        groups[store_id].lines.append(line)
+    return Cart(list(groups.values()))
+
+
+def _pack_step(product: Product) -> int:
+    return max(product.min_order_qty, 1)
+
+
+def ensure_can_buy_from(buyer_id: int, store: Store) -> Member | None:
+    """An open store; wholesale stores sell only to approved members with a region."""
+    ensure_store_open(store)
+    if store.kind != StoreKind.WHOLESALE:
+        return None
+    member = db.session.get(Member, buyer_id)
+    if member is None or not member.approved:
+        raise DomainError(MEMBERS_ONLY())
+    if member.region_id is None:
+        raise DomainError(NO_REGION())
+    return member
+
+
+def add_to_cart(buyer_id: int, sku_id: int, quantity: int) -> CartItem:
+    """Add a multiple of the product's minimum order quantity; the line grows if it exists."""
+    sku = db.session.get(Sku, sku_id)
+    if sku is None or not sku.product.listed:
+        raise InvalidInput(NOT_LISTED())
+    product: Product = sku.product
+    ensure_can_buy_from(buyer_id, db.session.get(Store, product.store_id))
+    step = _pack_step(product)
+    if quantity <= 0 or quantity % step:
+        raise InvalidInput(PACK_MULTIPLE(product=product.name, step=step))
+    line = db.session.execute(
+        select(CartItem).where(CartItem.user_id == buyer_id, CartItem.sku_id == sku_id)
+    ).scalar_one_or_none()
+    if line is None:
+        line = CartItem(user_id=buyer_id, sku_id=sku_id, quantity=0)
+        db.session.add(line)
+    if line.quantity + quantity > sku.stock:
+        raise OutOfStock(STOCK_LEFT(product=product.name, left=sku.stock))
+    line.quantity += quantity
+    db.session.flush()
+    return line
+
+
+def set_cart_quantity(buyer_id: int, line_id: int, quantity: int) -> None:
+    line = db.session.get(CartItem, line_id)
+    if line is None or line.user_id != buyer_id:
+        raise InvalidInput(NOT_IN_CART())
+    if quantity <= 0:
+        db.session.delete(line)
+        return
+    step = _pack_step(line.sku.product)
+    if quantity % step:
+        raise InvalidInput(PACK_MULTIPLE(product=line.sku.product.name, step=step))
+    line.quantity = quantity

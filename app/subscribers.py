@@ -1,0 +1,12 @@
+"""Every domain's reactions to other domains' events, connected by importing them once.
+
+A new domain adds its own `subscribers` module here; the publishing domain is never edited.
+"""
+
+from app.deadlines import tasks as _deadline_tasks  # noqa: F401  (the sweep job; retries the outbox)
+from app.delivery import assistant as _assistant  # noqa: F401  (registers the 配送助手 courier)
+from app.delivery import scope as _delivery_scope  # noqa: F401  (riders' order scope)
+from app.delivery import subscribers as _delivery  # noqa: F401
+from app.printing import subscribers as _printing  # noqa: F401
+from app.wholesale import scope as _wholesale_scope  # noqa: F401  (managers' and drivers' scope)
+from app.wholesale import subscribers as _wholesale  # noqa: F401
