@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from app.errors import DomainError
 from app.i18n_markers import N_
 from app.web.i18n import translate
+from app.web.order_view import render_message
 from app.web.unit_of_work import discard_work
 
 PAGE_MESSAGES = {
@@ -19,9 +20,7 @@ PAGE_MESSAGES = {
 
 
 def _answer(message: str, status: int):
-    # A catalog msgid (a static domain or page message) in the person's language; a message
-    # formatted with names (not in the catalog) is shown as the domain wrote it, in Chinese.
-    message = translate(message)
+    """`message` is already in the reader's language."""
     if request.htmx:
         # A fragment for the flash area; htmx is configured to swap 4xx answers (see base.html).
         html = render_template("components/flash_fragment.html", message=message, category="error")
@@ -35,18 +34,18 @@ def _answer(message: str, status: int):
 def commit_failed():
     """The commit at the end of the request failed (a constraint a concurrent request won)."""
     discard_work()
-    return _answer(N_("保存失败，数据已被他人更新，请刷新后重试"), 409)
+    return _answer(translate(N_("保存失败，数据已被他人更新，请刷新后重试")), 409)
 
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         discard_work()  # nothing of the refused action is kept, whatever the answer's status
-        return _answer(error.message, error.status_code)
+        return _answer(render_message(error.msg), error.status_code)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        return _answer(N_("页面已过期，请刷新后重试"), 400)
+        return _answer(translate(N_("页面已过期，请刷新后重试")), 400)
 
     for status, message in PAGE_MESSAGES.items():
-        app.register_error_handler(status, lambda e, m=message, s=status: _answer(m, s))
+        app.register_error_handler(status, lambda e, m=message, s=status: _answer(translate(m), s))

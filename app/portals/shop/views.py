@@ -11,6 +11,7 @@ from app.accounts.services import addresses_of
 from app.catalog.services import products_of
 from app.errors import InvalidInput
 from app.extensions import db
+from app.messages import NOTE
 from app.ordering.cart import Cart, add_to_cart, cart_of, set_cart_quantity
 from app.ordering.models import Order
 from app.ordering.payment import SAME_CITY_METHODS
@@ -61,7 +62,7 @@ def store(store_id: int):
 def add_to_cart_line():
     form = AddToCartForm()
     if not form.validate():
-        raise InvalidInput(form.first_error())
+        raise InvalidInput(NOTE(text=form.first_error()))
     line = add_to_cart(g.actor.user_id, form.sku_id.data, form.quantity.data)
     store_id = line.sku.product.store_id
     if request.htmx:
@@ -80,7 +81,7 @@ def cart():
 def update_cart_line(line_id: int):
     form = CartQuantityForm()
     if not form.validate():
-        raise InvalidInput(form.first_error())
+        raise InvalidInput(NOTE(text=form.first_error()))
     set_cart_quantity(g.actor.user_id, line_id, form.quantity.data)
     if request.htmx:
         return render_page_or_block("shop/cart.html", "cart", cart=_cart())
