@@ -42,7 +42,9 @@ run: install
 	mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) seed
-	@if [ -n "$$REDIS_URL" ]; then echo "RQ worker started (REDIS_URL=$$REDIS_URL)"; $(PY) worker.py & fi; \
+	@trap 'kill 0' EXIT; \
+	if [ -n "$$REDIS_URL" ]; then echo "RQ worker started (REDIS_URL=$$REDIS_URL)"; $(PY) worker.py & fi; \
+	echo "Deadline sweep started (RQ cron with REDIS_URL, else a timer)"; $(FLASK) deadlines run & \
 	echo "Serving on http://$(HOST):$(PORT)"; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 

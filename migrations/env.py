@@ -88,10 +88,19 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch mode rebuilds a table by DROP + rename; with foreign keys on, SQLite would
+            # cascade that DROP into the child rows (an orders rebuild would empty the timeline).
+            # The pragma only takes effect outside a transaction, so set it before the first one.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")  # the pooled connection's usual
+            connection.commit()
 
 
 if context.is_offline_mode():
