@@ -34,6 +34,8 @@ from urllib.parse import quote
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from app.notifications.templates import SMS_TEMPLATES
+
 LOOPBACK = "127.0.0.1"
 
 
@@ -155,6 +157,11 @@ def _acs3_encode(value: str) -> str:
     return quote(value, safe="-_.~")
 
 
+def _dev_template_codes(prefix: str) -> str:
+    """A template code per template of ours, for a development set-up against a stand-in."""
+    return json.dumps({name: f"{prefix}{n:04d}" for n, name in enumerate(SMS_TEMPLATES, 1)})
+
+
 class AliyunSmsStandin(_SmsStandin):
     """Aliyun dysmsapi (2017-05-25) SendSms over the V3 signature ACS3-HMAC-SHA256.
 
@@ -195,6 +202,8 @@ class AliyunSmsStandin(_SmsStandin):
             "ALIYUN_SMS_ACCESS_KEY_SECRET": self.access_key_secret,
             "ALIYUN_SMS_ENDPOINT": self.endpoint,
             "ALIYUN_SMS_PROTOCOL": "http",
+            "ALIYUN_SMS_SIGN_NAME": "好商",
+            "ALIYUN_SMS_TEMPLATES": _dev_template_codes("SMS_DEV_"),
         }
 
     def handle(self, request: Request) -> Response:
@@ -358,9 +367,10 @@ class TencentSmsStandin(_SmsStandin):
             "TENCENT_SMS_SECRET_KEY": self.secret_key,
             "TENCENT_SMS_ENDPOINT": self.endpoint,
             "TENCENT_SMS_PROTOCOL": "http",
+            "TENCENT_SMS_SIGN_NAME": "好商",
+            "TENCENT_SMS_SDK_APP_ID": self.sdk_app_id or "1400000000",
+            "TENCENT_SMS_TEMPLATES": _dev_template_codes("10"),
         }
-        if self.sdk_app_id:
-            settings["TENCENT_SMS_SDK_APP_ID"] = self.sdk_app_id
         return settings
 
     def handle(self, request: Request) -> Response:

@@ -13,11 +13,24 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from app.accounts.models import Role
+from app.delivery.models import TaskStatus
+from app.delivery.services import ship_with_assistant
 from app.extensions import db
 from app.jobs import commit
 from app.stores.models import BusinessStatus
+from app.web.portals import PORTALS
 from app.wholesale.services import upload_slips
-from tests.factories import actor_of, make_buyer, make_product, make_store, make_user
+from tests.factories import (
+    PASSWORD,
+    actor_of,
+    make_buyer,
+    make_product,
+    make_region,
+    make_store,
+    make_user,
+    place_order,
+    store_actor,
+)
 from tests.support.wholesale_world import build_world, client_of, order_of, png_file, shipped_to
 
 HX = {"HX-Request": "true"}
@@ -197,3 +210,46 @@ def test_a_stranger_gets_no_signed_url(s3_app):
     commit()
     answer = client_of(s3_app, stranger).get(f"/media/slips/{photo.id}.jpg")
     assert answer.status_code == 404 and "Location" not in answer.headers
+
+
+# ---- assigning is the delivery domain's decision -------------------------------------------
+
+
+def test_staff_cannot_hand_a_grab_mode_pool_task_to_a_rider(app):
+    store = make_store()
+    order = place_order(make_buyer(), make_product(store))
+    task = ship_with_assistant(order, store_actor(store.id))  # grab mode: it goes to the pool
+    rider = make_user(Role.RIDER, name="赵骑手")
+    operator = make_user(Role.OPERATOR)
+    commit()
+    browser = client_of(app, operator)
+
+    answer = browser.post(f"/platform/tasks/{task.id}/rider", data={"rider_id": rider.id})
+
+    db.session.refresh(task)
+    assert answer.status_code == 409
+    assert "该配送单为抢单模式，由骑手抢单，不能指派" in answer.get_data(as_text=True)
+    assert (task.status, task.rider_id) == (TaskStatus.WAITING, None)
+
+
+# ---- one registry of portals: who enters where ---------------------------------------------
+
+
+@pytest.mark.parametrize("portal", sorted(PORTALS))
+def test_each_role_lands_on_its_portal_and_only_its_roles_enter(app, portal):
+    region = make_region()
+    store = make_store()
+    people = {
+        role: make_user(role, store=store if role == Role.STORE_STAFF else None, region=region)
+        for role in Role
+    }
+    commit()
+    for role, person in people.items():
+        browser = app.test_client()
+        landed = browser.post("/login", data={"phone": person.phone, "password": PASSWORD})
+        answer = browser.get(f"/{portal}/")
+        if role in PORTALS[portal].roles:
+            assert landed.location.startswith(f"/{portal}/"), (role, landed.location)
+            assert answer.status_code in (200, 303), (role, portal)
+        elif not PORTALS[portal].visitors:
+            assert answer.status_code == 403, (role, portal)
