@@ -61,12 +61,13 @@ format: .stamp-python
 	.venv/bin/ruff format .
 
 test-sqlite: install chromium
-	$(PY) -m pytest -n 2 -q --db=sqlite
+	$(PY) -m pytest -n 2 -q --db=sqlite -m "not postgres"
 
 test-postgres: install
 	$(PY) -m pytest -n 2 -q --db=postgres -m "not browser"
 
-# Lint, then the whole suite on SQLite (with the browser flows) and on PostgreSQL.
+# Lint, then the suite on SQLite (with the browser flows, without the postgres-only tests) and
+# on PostgreSQL (everything but the browser flows, the redis and postgres tests included).
 test: lint test-sqlite test-postgres
 
 # wrk (Debian's) generates the load; without it bench/load.py's Python generator is used.

@@ -28,6 +28,27 @@ def pytest_addoption(parser):
     parser.addoption("--db", default="sqlite", choices=("sqlite", "postgres"))
 
 
+def pytest_collection_modifyitems(config, items):
+    """Every test that asks for `redis_url` (directly or through another fixture) needs the
+    real Redis server: mark it `redis`, so `-m redis` / `-m "not redis"` select it."""
+    for item in items:
+        if "redis_url" in getattr(item, "fixturenames", ()) and not item.get_closest_marker(
+            "redis"
+        ):
+            item.add_marker(pytest.mark.redis)
+
+
+def pytest_runtest_setup(item):
+    """A `postgres` test proves nothing on SQLite (it would pass whatever the code does), so
+    running one there is an error, not a pass and not a skip: deselect it with -m "not postgres"."""
+    if item.get_closest_marker("postgres") and item.config.getoption("--db") != "postgres":
+        pytest.fail(
+            f"{item.nodeid} is marked postgres: run it with --db=postgres, "
+            'or leave it out with -m "not postgres"',
+            pytrace=False,
+        )
+
+
 def _worker_index(worker_id: str) -> int:
     return int(worker_id[2:]) if worker_id.startswith("gw") else 0
 

@@ -25,6 +25,8 @@ from tests.factories import (
 from tests.support.printer import PrinterListener
 from worker import work
 
+pytestmark = pytest.mark.redis
+
 
 @pytest.fixture
 def redis_app(app_factory, redis_url):

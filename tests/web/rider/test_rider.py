@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -53,14 +54,30 @@ def tap(client, task, to, headers=None):
     return client.post(f"/rider/tasks/{task.id}/status", data={"to": to}, headers=headers or {})
 
 
+def pool_card(page: str, task) -> str:
+    """The pool's card of one task (the tab bar says 抢单 on every rider page)."""
+    found = re.search(
+        rf'<article class="card" id="pool-task-{task.id}">(.*?)</article>', page, re.S
+    )
+    assert found, f"no pool card for task {task.id}"
+    return found.group(1)
+
+
+def figure(page: str, label: str) -> str:
+    """The value shown next to a label of the 我的 page (the labels are there even at zero)."""
+    found = re.search(rf"<span>{label}</span>\s*<strong[^>]*>([^<]*)</strong>", page)
+    assert found, f"no figure labelled {label!r}"
+    return found.group(1).strip()
+
+
 def test_pool_shows_a_pushed_task_with_its_commission(client, login, ship, rider):
-    ship()
+    task = ship()
     login(rider)
-    page = client.get("/rider/").get_data(as_text=True)
-    assert "椰城小厨" in page
-    assert "配送佣金" in page and "￥6.00" in page
-    assert "共 2 件商品" in page and "￥64.00" in page
-    assert "抢单" in page
+    card = pool_card(client.get("/rider/").get_data(as_text=True), task)
+    assert "椰城小厨" in card
+    assert re.search(r"配送佣金</span>\s*<span[^>]*>￥6\.00<", card)
+    assert "共 2 件商品" in card and "￥64.00" in card
+    assert f'action="/rider/tasks/{task.id}/grab"' in card and ">抢单</button>" in card
 
 
 def test_the_pool_shows_twenty_tasks_a_page_newest_first(client, login, ship, rider):
@@ -214,10 +231,10 @@ def test_my_page_sums_delivered_commission(client, login, ship, rider):
     commit()
     login(rider)
     page = client.get("/rider/me").get_data(as_text=True)
-    assert "待结算佣金" in page and "累计收入" in page and "已提现金额" in page
-    assert page.count("￥12.00") == 2  # awaiting settlement and total income
-    assert "￥0.00" in page
-    assert "1 单" in page
+    assert figure(page, "待结算佣金") == "￥12.00"  # both deliveries, yesterday's too
+    assert figure(page, "累计收入") == "￥12.00"
+    assert figure(page, "已提现金额") == "￥0.00"
+    assert figure(page, "今日送达") == "1 单"  # yesterday's is not today's
 
 
 def test_a_store_user_cannot_use_the_rider_portal(client, login, store):

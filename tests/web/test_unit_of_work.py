@@ -1,0 +1,330 @@
+"""The request is the unit of work: a refused or failed request keeps nothing (outbox included),
+a successful POST commits once and only then runs its jobs, and a GET never writes."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from flask import Flask, flash, redirect
+from PIL import Image
+from sqlalchemy import event, func, select
+
+from app.accounts.models import Role, User
+from app.delivery.models import DeliveryTask
+from app.delivery.services import grab_task, ship_with_assistant
+from app.errors import DomainError
+from app.extensions import db
+from app.jobs import commit, defer, job
+from app.jobs.models import OutboxJob, OutboxStatus
+from app.messages import define
+from app.ordering.cart import add_to_cart
+from app.ordering.models import Order
+from app.portals import PORTAL_BLUEPRINTS
+from app.stores.models import Store
+from app.web.portals import PORTALS
+from app.wholesale.models import Region, SlipPhoto
+from app.wholesale.services import upload_slips
+from tests.factories import (
+    PASSWORD,
+    actor_of,
+    make_product,
+    make_store,
+    make_user,
+    place_order,
+)
+from tests.support.wholesale_world import build_world, order_of, shipped_to
+
+HX = {"HX-Request": "true"}
+TEST_REFUSAL = define("test_refusal", "测试：这一步被拒绝了")
+_names = itertools.count(1)
+
+# What happened, in order, during one request: the view, each COMMIT, the deferred job.
+JOURNAL: list[str] = []
+
+
+@job("sms")
+def note_region_seen(region_id: int) -> None:
+    """A test-only job: records that it ran and whether the row it follows is committed, as a
+    second connection (another process, a worker) would see it."""
+    with db.engine.connect() as other:
+        seen = other.scalar(select(func.count(Region.id)).where(Region.id == region_id))
+    JOURNAL.append(f"job saw region: {bool(seen)}")
+
+
+def _write_a_region_and_defer_a_job() -> Region:
+    region = Region(name=f"测试区域{next(_names)}")
+    db.session.add(region)
+    db.session.flush()
+    defer(note_region_seen, region.id)
+    JOURNAL.append("view wrote")
+    return region
+
+
+def _register_probe_routes(app: Flask) -> None:
+    """Test-only routes, added before the first request."""
+
+    @app.post("/_test/write-then-refuse")
+    def write_then_refuse():
+        _write_a_region_and_defer_a_job()
+        raise DomainError(TEST_REFUSAL())
+
+    @app.post("/_test/write-then-crash")
+    def write_then_crash():
+        _write_a_region_and_defer_a_job()
+        raise RuntimeError("a bug after the write")
+
+    @app.post("/_test/write-then-form-error")
+    def write_then_form_error():
+        _write_a_region_and_defer_a_job()
+        return "请填写名称", 422
+
+    @app.post("/_test/write-then-see-other")
+    def write_then_see_other():
+        _write_a_region_and_defer_a_job()
+        flash("已保存", "success")
+        return redirect("/_test/done", code=303)
+
+    @app.get("/_test/write-on-get")
+    def write_on_get():
+        db.session.add(Region(name=f"测试区域{next(_names)}"))
+        db.session.flush()
+        return "ok"
+
+
+@pytest.fixture
+def probe_app(app_factory):
+    """An app (jobs in-process after commit, Flask answering 500 for a bug) with probe routes;
+    no app context is held open, so each request has its own session like in production."""
+    app = app_factory(PROPAGATE_EXCEPTIONS=False)
+    _register_probe_routes(app)
+    JOURNAL.clear()
+
+    def on_commit(_conn):
+        JOURNAL.append("commit")
+
+    with app.app_context():
+        assert app.config["JOBS_EAGER"]
+        event.listen(db.engine, "commit", on_commit)
+    yield app
+    with app.app_context():
+        event.remove(db.engine, "commit", on_commit)
+    JOURNAL.clear()
+
+
+def committed_counts(app: Flask) -> tuple[int, int]:
+    """Regions and outbox rows as a fresh connection sees them (what was really committed)."""
+    with app.app_context(), db.engine.connect() as conn:
+        regions = conn.scalar(select(func.count(Region.id)))
+        jobs = conn.scalar(select(func.count(OutboxJob.id)))
+    return regions, jobs
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 409),  # a plain POST from nowhere: the error page
+        ({"Referer": "http://localhost/store/printer"}, 303),  # back to the form, with a flash
+        (HX, 409),  # the flash fragment for HTMX
+    ],
+    ids=["plain", "referer", "htmx"],
+)
+def test_a_refusal_after_a_write_keeps_neither_the_write_nor_the_outbox_row(
+    probe_app, headers, status
+):
+    before = committed_counts(probe_app)
+    client = probe_app.test_client()
+
+    response = client.post("/_test/write-then-refuse", headers=headers)
+
+    assert response.status_code == status
+    if status == 303:  # a redirect is < 400, yet the refused work is still thrown away
+        assert response.headers["Location"] == "http://localhost/store/printer"
+        with client.session_transaction() as session:
+            assert ("error", "测试：这一步被拒绝了") in session["_flashes"]
+    else:
+        assert "测试：这一步被拒绝了" in response.get_data(as_text=True)
+    assert committed_counts(probe_app) == before
+    assert JOURNAL == ["view wrote"]  # no commit, and the job never ran
+
+
+def test_a_crash_after_a_write_answers_500_and_keeps_nothing(probe_app):
+    before = committed_counts(probe_app)
+
+    response = probe_app.test_client().post("/_test/write-then-crash")
+
+    assert response.status_code == 500
+    assert committed_counts(probe_app) == before
+    assert JOURNAL == ["view wrote"]
+
+
+def test_a_form_error_after_a_write_answers_422_and_keeps_nothing(probe_app):
+    before = committed_counts(probe_app)
+
+    response = probe_app.test_client().post("/_test/write-then-form-error")
+
+    assert response.status_code == 422
+    assert committed_counts(probe_app) == before
+    assert JOURNAL == ["view wrote"]
+
+
+def test_a_successful_post_commits_once_then_runs_its_job(probe_app):
+    regions, jobs = committed_counts(probe_app)
+
+    response = probe_app.test_client().post("/_test/write-then-see-other")
+
+    assert response.status_code == 303
+    assert committed_counts(probe_app) == (regions + 1, jobs + 1)
+    # one commit of the request, then the job (which already sees the row from another
+    # connection), then the job's own commit marking its outbox row done
+    assert JOURNAL == ["view wrote", "commit", "job saw region: True", "commit"]
+    with probe_app.app_context():
+        [row] = db.session.execute(select(OutboxJob)).scalars().all()
+        assert row.task.endswith(":note_region_seen")
+        assert row.status == OutboxStatus.DONE and row.attempts == 1
+
+
+# ---- a GET never writes -------------------------------------------------------------------------
+
+WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+
+
+@contextmanager
+def writes_recorded() -> Iterator[list[str]]:
+    """Every INSERT / UPDATE / DELETE (and COMMIT) sent to the database inside the block."""
+    writes: list[str] = []
+
+    def on_execute(_conn, _cursor, statement, _params, _context, _many):
+        if WRITE.match(statement):
+            writes.append(" ".join(statement.split())[:200])
+
+    def on_commit(_conn):
+        writes.append("COMMIT")
+
+    event.listen(db.engine, "before_cursor_execute", on_execute)
+    event.listen(db.engine, "commit", on_commit)
+    try:
+        yield writes
+    finally:
+        event.remove(db.engine, "before_cursor_execute", on_execute)
+        event.remove(db.engine, "commit", on_commit)
+
+
+def test_the_write_counter_sees_a_get_that_writes(probe_app):
+    """The counter used below really counts: a GET that flushes a row is caught."""
+    client = probe_app.test_client()
+    with probe_app.app_context(), writes_recorded() as writes:
+        assert client.get("/_test/write-on-get").status_code == 200
+    assert any(w.startswith("INSERT INTO regions") for w in writes)
+    assert committed_counts(probe_app)[0] == 0  # and, being a GET, nothing was committed
+
+
+def _jpeg() -> tuple[str, io.BytesIO]:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), "white").save(out, "JPEG")
+    out.seek(0)
+    return "slip.jpg", out
+
+
+def _build_one_of_everything() -> dict[str, list[tuple[User, dict[str, list[int]]]]]:
+    """A same-city order shipped by 配送助手 and grabbed by a rider; a wholesale order driven by
+    a driver with a slip photo; a buyer with a cart line; staff. For each portal: the people
+    who enter it and the ids their pages are opened with."""
+    # same city
+    store = make_store(name="椰城小厨", address="海口市龙华区国贸路 1 号", rider_commission_fen=600)
+    owner = make_user(Role.STORE_STAFF, store=store, name="王老板")
+    rice = make_product(store, "海南鸡饭", price_fen=2800)
+    rider = make_user(Role.RIDER, name="赵骑手")
+    # wholesale (regions 海口 and 三亚, manager, driver, member buyer)
+    world = build_world()
+    buyer = world.buyer
+    city_order = place_order(buyer, rice, 2)  # the member buys from the same-city store too
+    task = ship_with_assistant(city_order, actor_of(owner))
+    commit()  # the courier job announces the task to the pool
+    assert grab_task(db.session.get(DeliveryTask, task.id), actor_of(rider))
+    wholesale_order = shipped_to(world, order_of(world))
+    [photo] = upload_slips(wholesale_order, [_jpeg()], actor_of(world.driver))
+    waiting_order = order_of(world)  # a second one still waiting for the manager
+    operator = make_user(Role.OPERATOR, name="张运营")
+    service = make_user(Role.SERVICE, name="李客服")
+    add_to_cart(buyer.id, rice.skus[0].id, 1)
+    commit()
+
+    both = [city_order.id, wholesale_order.id]
+    staff_ids = {"order_id": [*both, waiting_order.id], "task_id": [task.id]}
+    region_ids = {"order_id": [wholesale_order.id, waiting_order.id]}
+    return {
+        "platform": [(operator, staff_ids), (service, staff_ids)],
+        "store": [(owner, {"order_id": [city_order.id]})],
+        "sales": [(world.manager, region_ids)],
+        "driver": [(world.driver, {"order_id": [wholesale_order.id]})],
+        "rider": [(rider, {"task_id": [task.id]})],
+        "shop": [(buyer, {"order_id": both, "store_id": [store.id, world.product.store_id]})],
+        "media": [
+            (person, {"photo_id": [photo.id]})
+            for person in (operator, world.manager, world.driver, buyer)
+        ],
+    }
+
+
+def _urls(app: Flask, rule, ids: dict[str, list[int]]) -> list[str] | None:
+    """Every URL of the rule with the world's ids filled in; None if an argument has no id."""
+    names = sorted(rule.arguments)
+    if any(name not in ids for name in names):
+        return None
+    adapter = app.url_map.bind("localhost")
+    return [
+        adapter.build(rule.endpoint, dict(zip(names, values, strict=True)))
+        for values in itertools.product(*(ids[name] for name in names))
+    ]
+
+
+def test_no_get_on_any_portal_page_writes_to_the_database(app, login):
+    people = _build_one_of_everything()
+    assert db.session.scalar(select(func.count(SlipPhoto.id))) == 1
+    assert db.session.scalar(select(func.count(Store.id))) == 2
+    db.session.expire_all()
+
+    rules = [
+        rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and rule.endpoint.split(".")[0] in [*PORTAL_BLUEPRINTS, "media"]
+    ]
+    visited: set[str] = set()
+    skipped: set[str] = set()
+    answers: dict[str, int] = {}
+    writes_by_url: dict[str, list[str]] = {}
+    for blueprint, entrants in people.items():
+        for person, ids in entrants:
+            if blueprint in PORTALS:
+                assert {g.role for g in person.grants} & set(PORTALS[blueprint].roles)
+            client = app.test_client()
+            assert login(person, PASSWORD, test_client=client).status_code == 303
+            db.session.expire_all()
+            for rule in rules:
+                if rule.endpoint.split(".")[0] != blueprint:
+                    continue
+                urls = _urls(app, rule, ids)
+                if urls is None:
+                    skipped.add(rule.endpoint)
+                    continue
+                for url, headers in itertools.product(urls, ({}, HX)):
+                    with writes_recorded() as writes:
+                        response = client.get(url, headers=headers)
+                    key = f"{person.name} GET {url}{' (htmx)' if headers else ''}"
+                    answers[key] = response.status_code
+                    if writes:
+                        writes_by_url[key] = writes
+                visited.add(rule.endpoint)
+
+    assert skipped == set(), f"rules with an argument the world cannot fill: {sorted(skipped)}"
+    assert visited == {rule.endpoint for rule in rules} - skipped
+    assert len(visited) >= 20
+    assert writes_by_url == {}
+    # every page really rendered (or redirected) for its person: the ids are in their scope
+    assert {key: status for key, status in answers.items() if status >= 400} == {}
+    assert db.session.scalar(select(func.count(Order.id))) == 3
