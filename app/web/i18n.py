@@ -8,7 +8,7 @@ Flask-Babel's (same locale selector, same compiled `.mo` files).
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, has_request_context, session
 from flask_babel import get_translations
 
 from app.config import BASE_DIR
@@ -16,10 +16,12 @@ from app.extensions import babel
 
 
 def select_locale() -> str:
-    chosen = session.get("lang")
+    """The language the person chose (kept in the session); outside a request (jobs, the CLI)
+    the default, Chinese."""
+    chosen = session.get("lang") if has_request_context() else None
     if chosen in current_app.config["LANGUAGES"]:
         return chosen
-    return current_app.config["BABEL_DEFAULT_LOCALE"] if request else "zh_CN"
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def catalog():

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import html
 import urllib.request
-import uuid
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from app.accounts.models import Role
 from app.delivery.models import TaskStatus
@@ -31,6 +28,7 @@ from tests.factories import (
     place_order,
     store_actor,
 )
+from tests.support.object_storage import fresh_bucket_settings, moto_server
 from tests.support.wholesale_world import build_world, client_of, order_of, png_file, shipped_to
 
 HX = {"HX-Request": "true"}
@@ -148,32 +146,13 @@ def test_a_permission_refusal_is_403_not_an_illegal_move(app):
 
 @pytest.fixture(scope="module")
 def moto_endpoint():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with moto_server() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture
 def s3_app(app_factory, moto_endpoint):
-    bucket = f"slips-{uuid.uuid4().hex[:12]}"
-    config = {
-        "STORAGE_BACKEND": "s3",
-        "S3_BUCKET": bucket,
-        "S3_ENDPOINT_URL": moto_endpoint,
-        "S3_REGION": "us-east-1",
-        "S3_ACCESS_KEY_ID": "testing",
-        "S3_SECRET_ACCESS_KEY": "testing",
-    }
-    boto3.client(
-        "s3",
-        endpoint_url=moto_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    ).create_bucket(Bucket=bucket)
-    app = app_factory(**config)
+    app = app_factory(**fresh_bucket_settings(moto_endpoint))
     with app.app_context():
         yield app
         db.session.remove()

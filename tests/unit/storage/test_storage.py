@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
-import uuid
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
-import boto3
 import pytest
 from flask import Flask
-from moto.server import ThreadedMotoServer
 from sqlalchemy import text
 
 from app.adapters import UnknownAdapter
@@ -25,6 +22,7 @@ from app.storage import (
     put_in_transaction,
     send_stored,
 )
+from tests.support.object_storage import fresh_bucket_settings, moto_server, raw_client
 
 PHOTO = b"\xff\xd8\xff\xe0 not really a jpeg \xff\xd9"
 BAD_KEYS = [
@@ -52,27 +50,14 @@ def fetch(url: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def moto_endpoint():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with moto_server() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture
 def s3_config(moto_endpoint) -> dict:
     """A fresh private bucket for each test."""
-    bucket = f"test-{uuid.uuid4().hex[:12]}"
-    config = {
-        "STORAGE_BACKEND": "s3",
-        "S3_BUCKET": bucket,
-        "S3_ENDPOINT_URL": moto_endpoint,
-        "S3_REGION": "us-east-1",
-        "S3_ACCESS_KEY_ID": "testing",
-        "S3_SECRET_ACCESS_KEY": "testing",
-    }
-    raw_client(config).create_bucket(Bucket=bucket)
-    return config
+    return fresh_bucket_settings(moto_endpoint)
 
 
 @pytest.fixture
@@ -88,17 +73,6 @@ def config(request) -> dict:
 @pytest.fixture
 def storage(config):
     return build_storage(config)
-
-
-def raw_client(config: dict):
-    """Plain boto3, to look at the bucket behind the package's back."""
-    return boto3.client(
-        "s3",
-        endpoint_url=config["S3_ENDPOINT_URL"],
-        region_name=config["S3_REGION"],
-        aws_access_key_id=config["S3_ACCESS_KEY_ID"],
-        aws_secret_access_key=config["S3_SECRET_ACCESS_KEY"],
-    )
 
 
 @pytest.fixture
