@@ -1,0 +1,23 @@
+"""every POST safe to submit twice
+
+Revision ID: e5a1c0d4b303
+Revises: e5a1c0d4b302
+Create Date: 2026-11-30 16:00:00
+
+"""
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = "e5a1c0d4b303"
+down_revision = "e5a1c0d4b302"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
