@@ -38,13 +38,19 @@ messages: .stamp-python
 install: .stamp-python assets translations
 
 # Install, migrate, load demo data, print the logins, serve (with an RQ worker when REDIS_URL is set).
+# The worker and the sweep are started again whenever they exit (Redis went away, a crash);
+# `kill 0` at exit takes the restart loops down with the server.
+# Development: without SECRET_KEY the app makes a random one once in instance/secret_key (0600).
+run: export HAOSHANG_ENV := development
 run: install
 	mkdir -p instance
 	$(FLASK) db upgrade
 	$(FLASK) seed
 	@trap 'kill 0' EXIT; \
-	if [ -n "$$REDIS_URL" ]; then echo "RQ worker started (REDIS_URL=$$REDIS_URL)"; $(PY) worker.py & fi; \
-	echo "Deadline sweep started (RQ cron with REDIS_URL, else a timer)"; $(FLASK) deadlines run & \
+	if [ -n "$$REDIS_URL" ]; then echo "RQ worker started (REDIS_URL=$$REDIS_URL)"; \
+		while :; do $(PY) worker.py; echo "RQ worker exited ($$?), restarting in 2s"; sleep 2; done & fi; \
+	echo "Deadline sweep started (RQ cron with REDIS_URL, else a timer)"; \
+	while :; do $(FLASK) deadlines run; echo "Deadline sweep exited ($$?), restarting in 2s"; sleep 2; done & \
 	echo "Serving on http://$(HOST):$(PORT)"; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 

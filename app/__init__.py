@@ -17,8 +17,10 @@ from app.config import BASE_DIR, Config
 from app.extensions import csrf, db, htmx, limiter, login_manager, migrate
 from app.i18n_markers import N_
 from app.portals import register_portals
+from app.web.bounds import register_bounded_ids
 from app.web.errors import commit_failed, register_error_handlers
 from app.web.i18n import init_babel
+from app.web.security import init_security
 from app.web.template_helpers import register_template_helpers
 from app.web.unit_of_work import register_unit_of_work
 
@@ -36,16 +38,22 @@ def create_app(config: dict | None = None) -> Flask:
         if "REDIS_URL" in config and "JOBS_EAGER" not in config:
             app.config["JOBS_EAGER"] = not config["REDIS_URL"]
     for register in (
+        register_security,
         register_extensions,
         register_login,
         register_i18n,
         register_templates,
+        register_bounded_ids,
         register_portals,
         register_errors,
         register_cli,
     ):
         register(app)
     return app
+
+
+def register_security(app: Flask) -> None:
+    init_security(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -76,9 +84,18 @@ def register_login(app: Flask) -> None:
     login_manager.user_loader(_load_user)
 
 
-def _load_user(user_id: str) -> User | None:
-    """The person and their roles in one query (every portal guard reads the grants)."""
-    query = select(User).options(joinedload(User.grants)).where(User.id == int(user_id))
+def _load_user(session_id: str) -> User | None:
+    """The person and their roles in one query (every portal guard reads the grants), if the
+    session is still valid: it holds `<id>:<session version>` (User.get_id), and logging out,
+    being disabled or losing a role moves the version on, so an older cookie loads nobody."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdecimal() and version.isdecimal()):
+        return None
+    query = (
+        select(User)
+        .options(joinedload(User.grants))
+        .where(User.id == int(user_id), User.session_version == int(version), User.active)
+    )
     return db.session.execute(query).unique().scalar_one_or_none()
 
 

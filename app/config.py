@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import secrets
+import tempfile
 from pathlib import Path
+
+from flask import Flask
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -26,28 +30,108 @@ def _adapter_settings() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k.startswith(ADAPTER_PREFIXES)}
 
 
+# Keys that were ever public (the old built-in default): never sign sessions with them.
+PUBLIC_KEYS = frozenset({"dev-only-change-me"})
+
+
+class SecretKeyMissing(RuntimeError):
+    """Outside development and tests the app refuses to start without a configured key."""
+
+
+def is_development(app: Flask) -> bool:
+    """`make run` (HAOSHANG_ENV=development) or `flask --debug`: a key of our own is fine."""
+    return app.debug or app.config.get("HAOSHANG_ENV") == "development"
+
+
+def secret_key_for(app: Flask) -> str:
+    """The configured SECRET_KEY; else, in tests a random one, in development the key kept in
+    DEV_SECRET_KEY_FILE (made once); anywhere else the app does not start."""
+    key = app.config.get("SECRET_KEY")
+    if key in PUBLIC_KEYS:
+        raise SecretKeyMissing("SECRET_KEY is a publicly known value: set a random one")
+    if key:
+        return key
+    if app.testing:
+        return secrets.token_hex(32)
+    if is_development(app):
+        return _kept_key(Path(app.config["DEV_SECRET_KEY_FILE"]))
+    raise SecretKeyMissing(
+        "SECRET_KEY is not set: set it to a long random value (python -c 'import secrets;"
+        " print(secrets.token_hex(32))'), or run `make run` for development"
+    )
+
+
+def _kept_key(path: Path) -> str:
+    """Read the key file, making it first (random, mode 0600) if it does not exist yet.
+
+    The key is written to a private temporary file and linked into place, so processes starting
+    together (server, worker, sweep) never read a half-written file and all end up with one key.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as file:
+                file.write(secrets.token_hex(32))
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        finally:
+            os.unlink(tmp)
+    key = path.read_text().strip()
+    if not key:
+        raise SecretKeyMissing(f"{path} is empty: delete it and start again")
+    return key
+
+
 class Config:
     """Production-like defaults; every value can be overridden by an environment variable."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None  # required outside development and tests
+    HAOSHANG_ENV = os.environ.get("HAOSHANG_ENV", "production")  # `make run` sets development
+    DEV_SECRET_KEY_FILE = os.environ.get(
+        "DEV_SECRET_KEY_FILE", str(BASE_DIR / "instance" / "secret_key")
+    )
+    # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: trust none).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")  # per address
+    # per phone number, whatever the address; a successful login starts the count again
+    LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per 15 minutes")
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh_CN", "en")
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
-    MAX_CONTENT_LENGTH = 12 * 1024 * 1024  # the whole request; one photo may be up to 8 MB
-    MAX_PHOTO_BYTES = 8 * 1024 * 1024
+    # Uploads. A photo from a 48 MP phone camera is 12-20 MB and a driver sends up to nine at once
+    # (MAX_SLIPS_PER_UPLOAD): the request may carry nine photos and the rest of the form. Werkzeug
+    # spools every file above 500 KB to disk, so the body never sits in memory; the text fields
+    # are held in memory up to MAX_FORM_MEMORY_SIZE. A bigger request is answered 413.
+    MAX_PHOTO_BYTES = 20 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 9 * MAX_PHOTO_BYTES + 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 500 * 1024
     SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "log")  # log | aliyun | tencent
     STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")  # local | s3
     SIGNED_URL_SECONDS = int(os.environ.get("SIGNED_URL_SECONDS", "300"))
     DEADLINE_SWEEP_SECONDS = int(os.environ.get("DEADLINE_SWEEP_SECONDS", "30"))
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True  # Secure is added per request when it came over HTTPS
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
     PRINTER_TIMEOUT = float(os.environ.get("PRINTER_TIMEOUT", "3"))
+    # Where stores may point printers (app/printing/targets.py): these ports, public addresses,
+    # and private LAN addresses only when the platform runs on the shops' network.
+    PRINTER_PORTS = os.environ.get("PRINTER_PORTS", "9100-9102")
+    LAN_PRINTERS_ENABLED = os.environ.get("LAN_PRINTERS_ENABLED", "").lower() in ("1", "true")
+    PRINTER_ALLOW_LOOPBACK = False  # tests only: the loopback printer stand-in
+    TEST_PRINT_RATE_LIMIT = os.environ.get("TEST_PRINT_RATE_LIMIT", "3 per minute")  # per store
+    PRINTER_CHANGE_RATE_LIMIT = os.environ.get("PRINTER_CHANGE_RATE_LIMIT", "10 per hour")
     RIDER_POLL_SECONDS = int(os.environ.get("RIDER_POLL_SECONDS", "5"))
     JOBS_EAGER = not REDIS_URL  # without Redis, deferred jobs run in-process after commit
+    # An outbox row enqueued (and gone from Redis) or running this long is lost: the sweep hands
+    # it over again. Keep it above RQ's job timeout (180 s), the longest a live job runs.
+    JOB_STALE_SECONDS = int(os.environ.get("JOB_STALE_SECONDS", "300"))
     locals().update(_adapter_settings())

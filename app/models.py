@@ -6,13 +6,14 @@ from app.deadlines.models import Deadline
 from app.delivery.models import DeliveryTask, DispatchSettings
 from app.jobs.models import OutboxJob
 from app.notifications.models import SmsMessage
-from app.ordering.models import CartItem, Order, OrderEvent, OrderItem
+from app.ordering.models import CartItem, Checkout, Order, OrderEvent, OrderItem
 from app.stores.models import Store
 from app.wholesale.models import Fulfilment, Region, SlipPhoto
 
 __all__ = [
     "Address",
     "CartItem",
+    "Checkout",
     "Deadline",
     "DeliveryTask",
     "DispatchSettings",

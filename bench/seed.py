@@ -124,7 +124,7 @@ def drop_database(server_url: str, name: str) -> None:
 
 def migrate_and_load_demo(url: str) -> None:
     """`flask db upgrade` and `flask seed`, in-process, against the bench database."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": ""})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": "", "SECRET_KEY": "bench-seed"})
     with app.app_context():
         chatter = io.StringIO()  # Alembic's INFO lines; shown only if the upgrade fails
         try:

@@ -108,6 +108,7 @@ def make_test_app(database_url: str, tmp_path: Path, **overrides):
         "TESTING": True,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        "PRINTER_ALLOW_LOOPBACK": True,  # PrinterListener; tests/web/store/test_printer_targets.py
         "REDIS_URL": "",
         "SECRET_KEY": "test",
         "UPLOAD_DIR": str(tmp_path / "uploads"),

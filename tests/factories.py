@@ -139,7 +139,7 @@ def place_order(
         address,
         payment,
         {product.store_id: remark} if remark else None,
-    )
+    ).orders
     commit()
     if accept and order.status == OrderStatus.PENDING_ACCEPT:
         accept_order(order, store_actor(order.store_id))

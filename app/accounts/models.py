@@ -40,6 +40,11 @@ ROLE_LABELS = {
 }
 
 
+def password_hash_method() -> str:
+    # scrypt in the app; the test suite sets a cheap method (PASSWORD_HASH_METHOD) for speed
+    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -49,6 +54,9 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     plate_no: Mapped[str | None] = mapped_column(String(20))  # drivers' vehicle plate
     active: Mapped[bool] = mapped_column(default=True)
+    # Moves on when the person logs out, is disabled or loses a role: every session made
+    # before then stops loading them (see get_id and app._load_user).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     grants: Mapped[list[RoleGrant]] = relationship(
@@ -56,9 +64,7 @@ class User(UserMixin, db.Model):
     )
 
     def set_password(self, password: str) -> None:
-        # scrypt in the app; the test suite sets a cheap method (PASSWORD_HASH_METHOD) for speed
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -66,6 +72,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        """What the session remembers of the person: their id and session version."""
+        return f"{self.id}:{self.session_version}"
 
     def __repr__(self) -> str:
         return f"<User {self.phone}>"

@@ -18,12 +18,12 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.clock import utcnow
 from app.deadlines.models import Deadline
 from app.extensions import db
 from app.jobs import commit
+from app.upsert import upsert_into
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,6 @@ ERROR_LENGTH = 2000
 
 _handlers: dict[str, Handler] = {}
 _periodic: list[Periodic] = []
-_upserts = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 class Outcome(StrEnum):
@@ -85,11 +84,7 @@ def schedule(kind: str, subject_id: int, due_at: datetime) -> Deadline:
         raise ValueError(f"deadline kind longer than {KIND_LENGTH} characters: {kind!r}")
     if due_at.tzinfo is not None:
         due_at = due_at.astimezone(UTC).replace(tzinfo=None)
-    dialect = db.session.get_bind().dialect.name
-    insert = _upserts.get(dialect)
-    if insert is None:
-        raise NotImplementedError(f"deadlines need PostgreSQL or SQLite, not {dialect}")
-    stmt = insert(Deadline).values(
+    stmt = upsert_into(Deadline).values(
         kind=kind, subject_id=subject_id, due_at=due_at, attempts=0, last_error=""
     )
     # One statement, so two units of work scheduling the same deadline cannot both insert it.

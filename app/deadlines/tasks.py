@@ -10,8 +10,9 @@ from app.deadlines.services import every_sweep, sweep
 from app.extensions import db
 from app.jobs import dispatch_pending, job
 
-# Outbox rows Redis refused (or an in-process run that failed) are retried by every sweep, so
-# nobody has to press 重试 after an outage.
+# Every sweep hands over again the outbox rows Redis refused (or an in-process run that failed)
+# and the rows lost since: enqueued in a Redis that died, or running in a worker that died, for
+# longer than JOB_STALE_SECONDS. Nobody has to press 重试 after an outage.
 every_sweep(dispatch_pending)
 
 

@@ -29,8 +29,9 @@ from app.jobs import defer
 from app.messages import Message, define
 from app.ordering.events import record_event
 from app.ordering.models import Order
-from app.ordering.services import move_order
-from app.ordering.states import OrderStatus
+from app.ordering.services import move_order, move_order_once
+from app.ordering.states import ORDER_MACHINE, OrderStatus
+from app.statemachine import MOVE_NOT_ALLOWED
 from app.stores.models import StoreKind
 
 SAME_CITY_ONLY = define("same_city_only", N_("只有同城订单可以选择配送助手"))
@@ -73,7 +74,18 @@ def ship_with_assistant(order: Order, actor: Actor) -> DeliveryTask:
     """The store ships a same-city order by 配送助手: the order ships, a task waits for a rider."""
     if order.kind != StoreKind.SAME_CITY:
         raise InvalidInput(SAME_CITY_ONLY())
-    move_order(order, OrderStatus.SHIPPED, actor, SHIPPED_BY_ASSISTANT(), courier_confirms=True)
+    if not move_order_once(
+        order, OrderStatus.SHIPPED, actor, SHIPPED_BY_ASSISTANT(), courier_confirms=True
+    ):
+        existing = _task_of(order)  # shipped already: by 配送助手 (a double submit) or not
+        if existing is None:
+            raise IllegalTransition(
+                MOVE_NOT_ALLOWED(
+                    current=ORDER_MACHINE.label(order.status),
+                    to=ORDER_MACHINE.label(OrderStatus.SHIPPED),
+                )
+            )
+        return existing
     task = DeliveryTask(
         order_id=order.id,
         store_id=order.store_id,
@@ -134,7 +146,12 @@ def grab_task(task: DeliveryTask, actor: Actor) -> bool:
         raise IllegalTransition(NOT_IN_POOL())
     if task.status != TaskStatus.WAITING:
         raise AlreadyTaken(TAKEN())
-    _move_task(task, TaskStatus.ACCEPTED, actor, rider_check=False, rider_id=actor.user_id)
+    try:
+        _move_task(task, TaskStatus.ACCEPTED, actor, rider_check=False, rider_id=actor.user_id)
+    except AlreadyTaken:
+        if task.rider_id == actor.user_id:
+            return False  # my own twin tap won: the task is mine, no loss to report
+        raise
     return True
 
 
@@ -147,7 +164,13 @@ def assign_task(task: DeliveryTask, rider_id: int, actor: Actor) -> None:
         raise IllegalTransition(NOT_ASSIGN_MODE())
     if rider_id not in {rider.id for rider in active_riders()}:
         raise InvalidInput(CHOOSE_RIDER())
-    _move_task(task, TaskStatus.ACCEPTED, actor, rider_check=False, rider_id=rider_id)
+    if task.rider_id == rider_id:
+        return  # the same assignment again
+    try:
+        _move_task(task, TaskStatus.ACCEPTED, actor, rider_check=False, rider_id=rider_id)
+    except AlreadyTaken:
+        if task.rider_id != rider_id:
+            raise  # a colleague gave it to someone else meanwhile
 
 
 def advance_task(task: DeliveryTask, to: str, actor: Actor) -> bool:
@@ -156,7 +179,12 @@ def advance_task(task: DeliveryTask, to: str, actor: Actor) -> bool:
         raise Forbidden(NOT_YOUR_TASK())
     if task.status == to:
         return False
-    _move_task(task, to, actor, rider_check=True)
+    try:
+        _move_task(task, to, actor, rider_check=True)
+    except IllegalTransition:
+        if task.status == to:
+            return False  # a twin of this tap won the compare-and-set: same outcome
+        raise
     order = task.order
     if to == TaskStatus.DELIVERED and order.status == OrderStatus.SHIPPED:
         move_order(order, OrderStatus.COMPLETED, actor, RIDER_DELIVERED())

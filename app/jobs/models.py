@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Index, Select, String, Text, select
+from sqlalchemy import JSON, Index, Select, String, Text, false, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
@@ -15,7 +15,8 @@ from app.i18n_markers import N_
 
 class OutboxStatus(StrEnum):
     PENDING = "pending"  # committed, not yet handed to RQ (or Redis was down)
-    ENQUEUED = "enqueued"  # on an RQ queue
+    ENQUEUED = "enqueued"  # on an RQ queue (or waiting there for its next retry)
+    RUNNING = "running"  # claimed by a worker, which acts now; the outcome is not in yet
     DONE = "done"  # ran to the end; running it again does nothing
     FAILED = "failed"  # gave up after the last retry
 
@@ -23,6 +24,7 @@ class OutboxStatus(StrEnum):
 JOB_STATUS_LABELS = {
     OutboxStatus.PENDING: N_("待派发"),
     OutboxStatus.ENQUEUED: N_("已入队"),
+    OutboxStatus.RUNNING: N_("执行中"),
     OutboxStatus.DONE: N_("已完成"),
     OutboxStatus.FAILED: N_("失败"),
 }
@@ -30,6 +32,7 @@ JOB_STATUS_LABELS = {
 JOB_STATUS_BADGES = {
     OutboxStatus.PENDING: "waiting",
     OutboxStatus.ENQUEUED: "shipped",
+    OutboxStatus.RUNNING: "delivering",
     OutboxStatus.DONE: "completed",
     OutboxStatus.FAILED: "closed",
 }
@@ -50,7 +53,11 @@ class OutboxJob(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     enqueued_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]  # when the last attempt claimed the row
     done_at: Mapped[datetime | None]
+    # An earlier attempt was lost while running (its worker died before the outcome was
+    # recorded): its effect may have happened, so the next attempt is told it may be a copy.
+    outcome_unknown: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 def jobs_log(status: str = "") -> Select:

@@ -2,6 +2,9 @@
 (`app.jobs.runner.commit`) hands the rows it wrote to RQ, or runs them in-process without Redis.
 
 A row that cannot be enqueued (Redis down) stays pending; the periodic sweep hands it over again.
+A row Redis lost (it died and came back empty) or whose worker died while running it is found by
+`reclaim_lost` once it has been enqueued or running for `JOB_STALE_SECONDS`, and goes back to
+pending: the sweep hands it over again too.
 """
 
 from __future__ import annotations
@@ -11,15 +14,17 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 
+from flask import current_app
 from redis.exceptions import RedisError
 from rq import Callback, Retry
+from rq.job import Job, JobStatus
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from app.clock import utcnow
 from app.extensions import db
 from app.jobs.models import OutboxJob, OutboxStatus
-from app.jobs.queues import get_queue
+from app.jobs.queues import get_queue, get_redis
 from app.messages import Message
 
 log = logging.getLogger(__name__)
@@ -29,6 +34,11 @@ RETRY_INTERVALS = [5, 30, 120, 600, 1800]  # seconds between RQ retries
 _NEW = "outbox_new"
 _COMMITTED = "outbox_committed"
 STUCK = (OutboxStatus.PENDING, OutboxStatus.FAILED)  # what an operator's 重试 hands over again
+# An RQ job in one of these states will not run again by itself: its row, still enqueued, is lost.
+RQ_ENDED = frozenset(
+    status.value
+    for status in (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
+)
 
 
 def job(queue: str) -> Callable[[Callable], Callable]:
@@ -88,9 +98,10 @@ def hand_over_at_commit(ids: list[int]) -> None:
 
 
 def retry_stuck() -> int:
-    """An operator's 重试: failed rows go back to pending, and every pending row is handed over
-    again when the request commits. Returns how many rows that is."""
+    """An operator's 重试: failed and lost rows go back to pending, and every pending row is
+    handed over again when the request commits. Returns how many rows that is."""
     revive_failed()
+    reclaim_lost()
     ids = pending_ids()
     hand_over_at_commit(ids)
     return len(ids)
@@ -112,7 +123,7 @@ def enqueue(ids: list[int]) -> bool:
             get_queue(row.queue).enqueue(
                 "app.jobs.runner.run_outbox",
                 row.id,
-                job_id=f"outbox-{row.id}",
+                job_id=rq_job_id(row.id),
                 retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
                 on_failure=Callback("app.jobs.runner.give_up_if_final"),
                 description=f"{row.task}{tuple(row.args)}",
@@ -126,6 +137,10 @@ def enqueue(ids: list[int]) -> bool:
         log.warning("Redis unreachable, %d outbox rows stay pending: %s", len(rows), exc)
         return False
     return True
+
+
+def rq_job_id(outbox_id: int) -> str:
+    return f"outbox-{outbox_id}"
 
 
 def pending_ids(older_than: timedelta = timedelta(0), limit: int = 500) -> list[int]:
@@ -154,3 +169,62 @@ def revive_failed() -> None:
         .where(OutboxJob.status == OutboxStatus.FAILED)
         .values(status=OutboxStatus.PENDING)
     )
+
+
+def reclaim_lost(limit: int = 500) -> int:
+    """Put rows that will not finish by themselves back to pending (the caller dispatches them);
+    returns how many. Flushes, never commits.
+
+    - `running` for longer than JOB_STALE_SECONDS: the worker died between its claim and its
+      outcome (a job is stopped by RQ's timeout long before). The effect may have happened, so
+      the row is marked `outcome_unknown`: its next attempt is told (a receipt prints as a copy).
+    - `enqueued` for longer than JOB_STALE_SECONDS and unknown to Redis, or ended there: Redis
+      lost it (it died and came back empty) and nothing will ever run it. Rows Redis still holds
+      (a long queue, a retry waiting for its time) are left alone; if Redis cannot be asked,
+      they wait for the next sweep.
+    """
+    cutoff = utcnow() - timedelta(seconds=current_app.config["JOB_STALE_SECONDS"])
+    unknown = db.session.execute(
+        update(OutboxJob)
+        .where(OutboxJob.status == OutboxStatus.RUNNING, OutboxJob.started_at <= cutoff)
+        .values(status=OutboxStatus.PENDING, outcome_unknown=True)
+    ).rowcount
+    waiting = list(
+        db.session.scalars(
+            select(OutboxJob.id)
+            .where(OutboxJob.status == OutboxStatus.ENQUEUED, OutboxJob.enqueued_at <= cutoff)
+            .order_by(OutboxJob.id)
+            .limit(limit)
+        )
+    )
+    try:
+        held = _held_by_redis(waiting)
+    except RedisError as exc:
+        log.warning("Redis unreachable, cannot tell which enqueued rows it lost: %s", exc)
+        held = set(waiting)
+    lost = [outbox_id for outbox_id in waiting if outbox_id not in held]
+    if lost:
+        db.session.execute(
+            update(OutboxJob)
+            .where(OutboxJob.id.in_(lost), OutboxJob.status == OutboxStatus.ENQUEUED)
+            .values(status=OutboxStatus.PENDING)
+        )
+    if unknown or lost:
+        log.warning("outbox: %d rows lost while running, %d lost by Redis", unknown, len(lost))
+    return unknown + len(lost)
+
+
+def _held_by_redis(ids: list[int]) -> set[int]:
+    """The rows whose RQ job Redis still holds and will run (queued, scheduled for a retry,
+    started). Without Redis (jobs run in-process) no row is held anywhere."""
+    if not ids or current_app.config["JOBS_EAGER"]:
+        return set()
+    with get_redis().pipeline(transaction=False) as pipe:
+        for outbox_id in ids:
+            pipe.hget(Job.key_for(rq_job_id(outbox_id)), "status")
+        statuses = pipe.execute()
+    return {
+        outbox_id
+        for outbox_id, status in zip(ids, statuses, strict=True)
+        if status is not None and status.decode() not in RQ_ENDED
+    }

@@ -18,6 +18,7 @@ from app.messages import define
 from app.ordering.models import CartItem
 from app.stores.models import Store, StoreKind
 from app.stores.services import ensure_store_open
+from app.upsert import upsert_into
 
 NOT_LISTED = define("not_listed", N_("商品不存在或已下架"))
 PACK_MULTIPLE = define("pack_multiple", N_("「%(product)s」须按 %(step)s 的整数倍订购"))
@@ -110,16 +111,16 @@ def add_to_cart(buyer_id: int, sku_id: int, quantity: int) -> CartItem:
     step = _pack_step(product)
     if quantity <= 0 or quantity % step:
         raise InvalidInput(PACK_MULTIPLE(product=product.name, step=step))
-    line = db.session.execute(
-        select(CartItem).where(CartItem.user_id == buyer_id, CartItem.sku_id == sku_id)
-    ).scalar_one_or_none()
-    if line is None:
-        line = CartItem(user_id=buyer_id, sku_id=sku_id, quantity=0)
-        db.session.add(line)
-    if line.quantity + quantity > sku.stock:
+    # One statement adds the line or grows it: two adds at the same moment never collide on
+    # the (buyer, SKU) key. Over stock, the refusal rolls the whole request back.
+    stmt = upsert_into(CartItem).values(user_id=buyer_id, sku_id=sku_id, quantity=quantity)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[CartItem.user_id, CartItem.sku_id],
+        set_={"quantity": CartItem.quantity + stmt.excluded.quantity},
+    ).returning(CartItem)
+    line = db.session.scalars(stmt, execution_options={"populate_existing": True}).one()
+    if line.quantity > sku.stock:
         raise OutOfStock(STOCK_LEFT(product=product.name, left=sku.stock))
-    line.quantity += quantity
-    db.session.flush()
     return line
 
 
@@ -130,7 +131,10 @@ def set_cart_quantity(buyer_id: int, line_id: int, quantity: int) -> None:
     if quantity <= 0:
         db.session.delete(line)
         return
-    step = _pack_step(line.sku.product)
+    product = line.sku.product
+    step = _pack_step(product)
     if quantity % step:
-        raise InvalidInput(PACK_MULTIPLE(product=line.sku.product.name, step=step))
+        raise InvalidInput(PACK_MULTIPLE(product=product.name, step=step))
+    if quantity > line.sku.stock:
+        raise OutOfStock(STOCK_LEFT(product=product.name, left=line.sku.stock))
     line.quantity = quantity

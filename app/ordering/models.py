@@ -11,6 +11,21 @@ from app.clock import utcnow
 from app.extensions import db
 
 
+class Checkout(db.Model):
+    """One press of 提交订单: the orders it created (one per store) and the key the form carried,
+    so a double submit or a retry on a flaky network answers with the same orders."""
+
+    __tablename__ = "checkouts"
+    __table_args__ = (UniqueConstraint("buyer_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    orders: Mapped[list[Order]] = relationship(back_populates="checkout", order_by="Order.id")
+
+
 class Order(db.Model):
     __tablename__ = "orders"
     # Every order list reads newest first by (created_at, id): the indexes hold that order, so a
@@ -25,6 +40,7 @@ class Order(db.Model):
     no: Mapped[str] = mapped_column(String(32), unique=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
     buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    checkout_id: Mapped[int | None] = mapped_column(ForeignKey("checkouts.id"), index=True)
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
     kind: Mapped[str] = mapped_column(String(20))  # StoreKind of the store at checkout
     status: Mapped[str] = mapped_column(String(20), index=True)
@@ -52,6 +68,7 @@ class Order(db.Model):
     )
     store = relationship("Store", lazy="selectin")
     buyer = relationship("User", foreign_keys=[buyer_id])
+    checkout: Mapped[Checkout | None] = relationship(back_populates="orders")
 
 
 class OrderItem(db.Model):

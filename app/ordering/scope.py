@@ -46,3 +46,8 @@ def order_for(actor: Actor, order_id: int) -> Order | None:
     return db.session.execute(
         orders_visible_to(actor).where(Order.id == order_id)
     ).scalar_one_or_none()
+
+
+def order_numbered(actor: Actor, no: str) -> Order | None:
+    """Load one order by its order number (what buyers' URLs carry) if the actor may see it."""
+    return db.session.execute(orders_visible_to(actor).where(Order.no == no)).scalar_one_or_none()

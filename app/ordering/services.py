@@ -7,9 +7,11 @@ domains that care subscribe in their own package.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.accounts.actor import SYSTEM, Actor
 from app.accounts.models import Address, Role
@@ -22,7 +24,7 @@ from app.i18n_markers import N_
 from app.messages import Message, define
 from app.ordering.cart import cart_of, ensure_can_buy_from
 from app.ordering.events import record_event
-from app.ordering.models import CartItem, Order, OrderItem
+from app.ordering.models import CartItem, Checkout, Order, OrderItem
 from app.ordering.payment import PAYMENT_METHODS, SAME_CITY_METHODS
 from app.ordering.signals import order_closed, order_moved, order_paid, order_placed
 from app.ordering.states import GOODS_NOT_LEFT, ORDER_MACHINE, OrderStatus
@@ -35,6 +37,7 @@ AUTO_RECEIPT = "auto_confirm_receipt"  # the deadline kind
 NOT_YOUR_ADDRESS = define("not_your_address", N_("请选择您自己的收货地址"))
 CHOOSE_PAYMENT = define("choose_payment", N_("请选择支付方式"))
 CART_EMPTY = define("cart_empty", N_("购物车是空的"))
+CART_CHANGED = define("cart_changed", N_("购物车已在另一个页面结算，请查看我的订单"))
 COD_ONLY = define("cod_only", N_("「%(store)s」目前只支持货到付款"))
 STOCK_SHORT = define("stock_short", N_("「%(product)s %(spec)s」库存不足"))
 STAFF_ONLY = define("staff_only", N_("只有平台人员可以直接修改订单状态"))
@@ -77,20 +80,59 @@ def _first_status(kind: str) -> OrderStatus:
     return OrderStatus.PENDING_ACCEPT
 
 
+@dataclass(frozen=True)
+class CheckoutResult:
+    orders: list[Order]
+    replayed: bool  # the same key came again (double submit, retry): nothing new was created
+
+
+def _checkout_with_key(buyer_id: int, key: str) -> tuple[Checkout, bool]:
+    """The checkout this key names: the existing one (a replay) or a new one claimed now.
+
+    The claim is an INSERT inside a savepoint: a concurrent twin with the same key waits on the
+    unique index until the first commits, then finds its checkout and answers with its orders.
+    """
+    existing = db.session.execute(
+        select(Checkout).where(Checkout.buyer_id == buyer_id, Checkout.key == key)
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing, True
+    checkout = Checkout(buyer_id=buyer_id, key=key)
+    try:
+        with db.session.begin_nested():
+            db.session.add(checkout)
+    except IntegrityError:
+        twin = db.session.execute(
+            select(Checkout).where(Checkout.buyer_id == buyer_id, Checkout.key == key)
+        ).scalar_one()
+        return twin, True
+    return checkout, False
+
+
 def place_orders(
     actor: Actor,
     address: Address,
     payment_method: str,
     remarks: dict[int, str] | None = None,
-) -> list[Order]:
-    """Check out the buyer's cart: one order per store, stock reserved, side effects deferred."""
+    key: str | None = None,
+) -> CheckoutResult:
+    """Check out the buyer's cart: one order per store, stock reserved, side effects deferred.
+
+    `key` comes from the checkout form: the same key twice creates the orders once and answers
+    with them again. Without a key (another client) the cart itself is claimed, so two
+    checkouts of one cart still place its orders once.
+    """
     if address.user_id != actor.user_id:
         raise InvalidInput(NOT_YOUR_ADDRESS())
     if payment_method not in PAYMENT_METHODS:
         raise InvalidInput(CHOOSE_PAYMENT())
+    checkout, replayed = _checkout_with_key(actor.user_id, key or secrets.token_hex(16))
+    if replayed:
+        return CheckoutResult(list(checkout.orders), replayed=True)
     cart = cart_of(actor.user_id)
     if not cart.groups:
         raise InvalidInput(CART_EMPTY())
+    _claim_cart(actor.user_id, [line.id for group in cart.groups for line in group.lines])
 
     orders = []
     for group in cart.groups:
@@ -103,6 +145,7 @@ def place_orders(
             no=new_order_no(),
             store_id=store.id,
             buyer_id=actor.user_id,
+            checkout_id=checkout.id,
             region_id=member.region_id if member else None,
             kind=store.kind,
             status=status,
@@ -132,9 +175,19 @@ def place_orders(
         record_event(order.id, actor, None, status, PLACED())
         order_placed.send(order, actor=actor)
         orders.append(order)
-    db.session.execute(delete(CartItem).where(CartItem.user_id == actor.user_id))
-    db.session.flush()
-    return orders
+    return CheckoutResult(orders, replayed=False)
+
+
+def _claim_cart(buyer_id: int, line_ids: list[int]) -> None:
+    """Take the cart's lines out in one statement: if another checkout took them first (a second
+    tab, a twin request without the key), this one is refused and creates nothing."""
+    result = db.session.execute(
+        delete(CartItem)
+        .where(CartItem.user_id == buyer_id, CartItem.id.in_(line_ids))
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != len(line_ids):
+        raise IllegalTransition(CART_CHANGED())
 
 
 def move_order(order: Order, to: str, actor: Actor, note: Message | None = None, **values) -> None:
@@ -160,6 +213,24 @@ def move_order(order: Order, to: str, actor: Actor, note: Message | None = None,
         order_closed.send(order, frm=frm, actor=actor)
 
 
+def move_order_once(
+    order: Order, to: str, actor: Actor, note: Message | None = None, **values
+) -> bool:
+    """`move_order`, or nothing when the order is already there: a double submit or a
+    concurrent twin of the same request gets the winner's outcome instead of a refusal.
+    Returns whether this call made the move."""
+    if order.status == to:
+        return False
+    try:
+        move_order(order, to, actor, note, **values)
+    except IllegalTransition:
+        db.session.refresh(order)
+        if order.status == to:
+            return False  # the twin won the compare-and-set: same effect, same answer
+        raise
+    return True
+
+
 def _follow_move(order: Order, frm: str, to: str) -> None:
     """Ordering's own consequences: stock back if the goods never left, the receipt deadline."""
     if to == OrderStatus.CLOSED and frm in GOODS_NOT_LEFT:
@@ -183,13 +254,15 @@ def accept_order(order: Order, actor: Actor) -> None:
     """The store takes a cash-on-delivery order (接单): it prints and is prepared."""
     if actor.role == Role.STORE_STAFF and actor.store_id != order.store_id:
         raise Forbidden(STORE_ONLY_ACCEPTS())
-    move_order(order, OrderStatus.AWAITING_SHIPMENT, actor, STORE_ACCEPTED())
+    move_order_once(order, OrderStatus.AWAITING_SHIPMENT, actor, STORE_ACCEPTED())
 
 
 def reject_order(order: Order, actor: Actor, reason: str) -> None:
     """The store turns a cash-on-delivery order down (拒单) with a reason the buyer reads."""
     if actor.role == Role.STORE_STAFF and actor.store_id != order.store_id:
         raise Forbidden(STORE_ONLY_ACCEPTS())
+    if order.status == OrderStatus.CLOSED:
+        return  # rejected already (a double submit): the same outcome
     if order.status != OrderStatus.PENDING_ACCEPT:
         raise IllegalTransition(
             MOVE_NOT_ALLOWED(
@@ -200,7 +273,7 @@ def reject_order(order: Order, actor: Actor, reason: str) -> None:
     reason = reason.strip()
     if not reason:
         raise InvalidInput(REASON_REQUIRED())
-    move_order(order, OrderStatus.CLOSED, actor, STORE_REJECTED(reason=reason[:200]))
+    move_order_once(order, OrderStatus.CLOSED, actor, STORE_REJECTED(reason=reason[:200]))
 
 
 def awaits_acceptance(order: Order) -> bool:
@@ -220,7 +293,7 @@ def change_status_by_staff(order: Order, to: str, actor: Actor, remark: str) -> 
     if not remark:
         raise InvalidInput(REMARK_REQUIRED())
     note = STAFF_COMPLETED if to == OrderStatus.COMPLETED else STAFF_REMARK
-    move_order(order, to, actor, note(remark=remark[:200]))
+    move_order_once(order, to, actor, note(remark=remark[:200]))
 
 
 def awaits_buyer_receipt(order: Order) -> bool:
@@ -234,7 +307,7 @@ def confirm_receipt(order: Order, actor: Actor) -> None:
         raise Forbidden(BUYER_ONLY_RECEIVES())
     if order.courier_confirms:
         raise IllegalTransition(COURIER_COMPLETES())
-    move_order(order, OrderStatus.COMPLETED, actor, BUYER_RECEIVED())
+    move_order_once(order, OrderStatus.COMPLETED, actor, BUYER_RECEIVED())
 
 
 def release_stock(order: Order) -> None:

@@ -11,8 +11,10 @@ from app.i18n_markers import N_
 from app.jobs import defer
 from app.messages import define
 from app.ordering.models import Order
-from app.printing.tasks import NEW_ORDER_TITLE, print_receipt, print_test_page
+from app.printing.checks import check_printer
+from app.printing.tasks import NEW_ORDER_TITLE, print_receipt
 from app.stores.models import Store
+from app.stores.services import start_printer_check
 
 REPRINT_TITLE = "#重打"
 
@@ -44,6 +46,11 @@ def reprint_order(order: Order, actor: Actor) -> None:
 
 
 def request_test_print(store: Store, actor: Actor) -> None:
-    """The 测试打印 button: proves host, port and encoding before a real order arrives."""
+    """The 测试打印 button: proves host, port and encoding before a real order arrives.
+
+    Nothing here touches the network: the check job vets the address again, prints and records
+    the outcome on the store, which the printer page shows.
+    """
     _ensure_printer(store, actor)
-    defer(print_test_page, store.id, summary=TEST_PRINT_SUMMARY(store=store.name))
+    start_printer_check(store)
+    defer(check_printer, store.id, summary=TEST_PRINT_SUMMARY(store=store.name))

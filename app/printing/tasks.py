@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import current_app
 
 from app.clock import to_local
+from app.errors import InvalidInput
 from app.extensions import db
-from app.jobs import job
+from app.jobs import job, outcome_unknown
 from app.ordering.models import Order
 from app.ordering.payment import payment_label
-from app.printing.receipt import Receipt, ReceiptLine, render_receipt, render_test_page
+from app.printing.receipt import Receipt, ReceiptLine, render_receipt
+from app.printing.targets import vet_printer_target
 from app.printing.transport import PrinterTarget, print_to
 from app.stores.models import Store
 
+log = logging.getLogger(__name__)
+
 NEW_ORDER_TITLE = "#新订单"
+# A ticket sent again because the first attempt's outcome is unknown (its worker died while
+# printing): it may have come out already, so the kitchen is told this one is a copy.
+LOST_COPY_TITLE = "#补打"
 
 
 def receipt_for(order: Order, title: str = NEW_ORDER_TITLE) -> Receipt:
@@ -38,11 +47,14 @@ def receipt_for(order: Order, title: str = NEW_ORDER_TITLE) -> Receipt:
 
 
 def printer_of(store: Store) -> PrinterTarget | None:
+    """Where the store's tickets go, vetted again now (DNS may have changed since it was saved):
+    None without a printer; InvalidInput for a target the platform refuses."""
     if not store.printer_host:
         return None
+    address = vet_printer_target(store.printer_host, store.printer_port, current_app.config)
     return PrinterTarget(
         kind=store.printer_kind,
-        host=store.printer_host,
+        host=address,  # the address just checked, not the name looked up again
         port=store.printer_port,
         timeout=current_app.config["PRINTER_TIMEOUT"],
     )
@@ -50,19 +62,17 @@ def printer_of(store: Store) -> PrinterTarget | None:
 
 @job("print")
 def print_receipt(order_id: int, title: str = NEW_ORDER_TITLE) -> None:
+    """Paper cannot be taken back: an attempt after one whose outcome is unknown prints #补打."""
+    if outcome_unknown():
+        title = LOST_COPY_TITLE
     order = db.session.get(Order, order_id)
-    target = printer_of(order.store) if order else None
+    try:
+        target = printer_of(order.store) if order else None
+    except InvalidInput as refusal:  # a retry cannot help: say so in the log, print nothing
+        log.warning("receipt of order %s not printed: %s", order_id, refusal.message)
+        return
     if target is None:
         return
     print_to(
         target, render_receipt(receipt_for(order, title), encoding=order.store.printer_encoding)
     )
-
-
-@job("print")
-def print_test_page(store_id: int) -> None:
-    store = db.session.get(Store, store_id)
-    target = printer_of(store) if store else None
-    if target is None:
-        return
-    print_to(target, render_test_page(store.name, encoding=store.printer_encoding))

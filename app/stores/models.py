@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import String
+from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
@@ -53,11 +53,22 @@ class Store(db.Model):
     printer_host: Mapped[str | None] = mapped_column(String(100))
     printer_port: Mapped[int] = mapped_column(default=9100)
     printer_encoding: Mapped[str] = mapped_column(String(10), default="gb18030")
+    # The last 测试打印: when it was asked for, when its job ran, and why it failed (a message;
+    # None after a success). A new address forgets all three.
+    printer_check_requested_at: Mapped[datetime | None]
+    printer_checked_at: Mapped[datetime | None]
+    printer_check_error: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
     def is_open(self) -> bool:
         return self.business_status == BusinessStatus.OPEN
+
+    @property
+    def printer_check_pending(self) -> bool:
+        """A test print was asked for and its job has not reported yet."""
+        requested, checked = self.printer_check_requested_at, self.printer_checked_at
+        return requested is not None and (checked is None or checked < requested)
 
     @property
     def business_status_label(self) -> str:

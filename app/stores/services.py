@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import select
 
 from app.accounts.actor import Actor
+from app.clock import utcnow
 from app.errors import DomainError, Forbidden, InvalidInput
 from app.extensions import db
 from app.i18n_markers import N_
 from app.messages import Message, define
+from app.printing.targets import vet_printer_target
 from app.stores.models import BusinessStatus, Store
 
 PRINTER_ENCODINGS = ("gb18030", "gbk")
@@ -77,14 +80,42 @@ def store_of(actor: Actor) -> Store:
 
 
 def set_printer(store: Store, actor: Actor, host: str | None, port: int, encoding: str) -> None:
-    """Point the store at its receipt printer; an empty host means the store prints nothing."""
+    """Point the store at its receipt printer; an empty host means the store prints nothing.
+
+    The address must pass the printer target rule (app/printing/targets.py) now; the test print
+    checks it again before sending, since DNS may answer differently by then.
+    """
     if actor.store_id != store.id and not actor.is_staff:
         raise Forbidden(OTHER_STORE_PRINTER())
     if not 1 <= port <= 65535:
         raise InvalidInput(BAD_PORT())
     if encoding not in PRINTER_ENCODINGS:
         raise InvalidInput(BAD_ENCODING())
-    store.printer_host = (host or "").strip() or None
+    host = (host or "").strip() or None
+    if host is not None:
+        vet_printer_target(host, port, current_app.config)
+    if (host, port, encoding) != (store.printer_host, store.printer_port, store.printer_encoding):
+        forget_printer_check(store)  # the last test print said nothing about this printer
+    store.printer_host = host
     store.printer_port = port
     store.printer_encoding = encoding
     db.session.flush()
+
+
+def start_printer_check(store: Store) -> None:
+    """A test print is on its way: the printer page waits for its outcome."""
+    store.printer_check_requested_at = utcnow()
+    db.session.flush()
+
+
+def finish_printer_check(store: Store, failure: Message | None) -> None:
+    """What the test print found: None when the page printed, else why it did not."""
+    store.printer_checked_at = utcnow()
+    store.printer_check_error = failure.data() if failure else None
+    db.session.flush()
+
+
+def forget_printer_check(store: Store) -> None:
+    store.printer_check_requested_at = None
+    store.printer_checked_at = None
+    store.printer_check_error = None

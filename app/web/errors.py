@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, flash, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.errors import DomainError
 from app.i18n_markers import N_
@@ -14,21 +17,37 @@ from app.web.unit_of_work import discard_work
 PAGE_MESSAGES = {
     403: N_("您没有访问该页面的权限"),
     404: N_("页面不存在，或您无权查看"),
-    413: N_("上传的文件太大了"),
     429: N_("操作太频繁，请稍后再试"),
 }
+MAX_BACK_URL = 1024
+UPLOAD_TOO_LARGE = N_("上传的文件太大了，请少选几张照片，分几次上传")
 
 
-def _answer(message: str, status: int):
-    """`message` is already in the reader's language."""
+def _answer(message: str, status: int, swap: str = "innerHTML"):
+    """`message` is already in the reader's language; `swap` is how htmx puts it in #flash."""
     if request.htmx:
         # A fragment for the flash area; htmx is configured to swap 4xx answers (see base.html).
         html = render_template("components/flash_fragment.html", message=message, category="error")
-        return html, status, {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}
-    if request.method == "POST" and status in (409, 422, 413, 400) and request.referrer:
+        return html, status, {"HX-Retarget": "#flash", "HX-Reswap": swap}
+    back = _page_it_came_from()
+    if request.method == "POST" and status in (409, 422, 413, 400) and back:
         flash(message, "error")
-        return redirect(request.referrer, code=303)
+        return redirect(back, code=303)
     return render_template("error.html", message=message, status=status), status
+
+
+def _page_it_came_from() -> str | None:
+    """The Referer as a path of this site, to go back to with the message; never another host
+    (an open redirect) and never a huge header echoed back."""
+    referrer = request.referrer or ""
+    parts = urlsplit(referrer)
+    if (
+        len(referrer) > MAX_BACK_URL
+        or parts.netloc != request.host
+        or not parts.path.startswith("/")
+    ):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def commit_failed():
@@ -42,6 +61,13 @@ def register_error_handlers(app: Flask) -> None:
     def domain_error(error: DomainError):
         discard_work()  # nothing of the refused action is kept, whatever the answer's status
         return _answer(render_message(error.msg), error.status_code)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def upload_too_large(error: RequestEntityTooLarge):
+        # Refused while the form was read, so nothing of it is kept. The flash area is at the top
+        # of the page, a phone's upload form far below it: htmx scrolls up to the message.
+        discard_work()
+        return _answer(translate(UPLOAD_TOO_LARGE), 413, swap="innerHTML show:window:top")
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):

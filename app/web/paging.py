@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request
 from sqlalchemy import Select, func, select
 
 from app.extensions import db
+from app.web.bounds import MAX_PAGE, int_arg
 
 COUNT_CAP = 10_000
 
@@ -51,7 +51,7 @@ class Page:
 
 def paginate(query: Select, per_page: int) -> Page:
     """The rows of the page asked for by ?page= and what the pager needs to draw itself."""
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = int_arg("page", 1, low=1, high=MAX_PAGE)
     offset = (page - 1) * per_page
     result = db.session.execute(query.limit(per_page + 1).offset(offset))
     rows = list(result.scalars().unique())

@@ -21,11 +21,16 @@ class Portal:
     audience: str  # who reads messages here: decides what a timeline shows (masked phones ...)
     landing: str = "index"  # the endpoint, inside the portal, a person lands on
     visitors: bool = False  # open to people who are not logged in (the storefront)
+    # browser features its pages may use (Permissions-Policy); every other portal is denied them
+    features: tuple[str, ...] = ()
 
     @property
     def url_prefix(self) -> str:
         return f"/{self.name}"
 
+
+# Drivers and riders photograph signed slips and deliveries, and share where they are.
+ON_THE_ROAD = ("camera", "geolocation")
 
 PORTALS: dict[str, Portal] = {
     portal.name: portal
@@ -33,8 +38,8 @@ PORTALS: dict[str, Portal] = {
         Portal("platform", N_("平台管理"), (Role.OPERATOR, Role.SERVICE), "desktop", "staff"),
         Portal("store", N_("商家后台"), (Role.STORE_STAFF,), "desktop", "store"),
         Portal("sales", N_("业务端"), (Role.SALES_MANAGER,), "phone", "sales"),
-        Portal("driver", N_("司机端"), (Role.DRIVER,), "phone", "driver"),
-        Portal("rider", N_("配送员"), (Role.RIDER,), "phone", "rider"),
+        Portal("driver", N_("司机端"), (Role.DRIVER,), "phone", "driver", features=ON_THE_ROAD),
+        Portal("rider", N_("配送员"), (Role.RIDER,), "phone", "rider", features=ON_THE_ROAD),
         Portal("shop", N_("商城"), (Role.BUYER,), "phone", "buyer", visitors=True),
     )
 }

@@ -20,8 +20,9 @@ from app.notifications.services import people_with_role, queue_sms
 from app.ordering.events import record_event
 from app.ordering.models import Order
 from app.ordering.scope import orders_visible_to
-from app.ordering.services import move_order
-from app.ordering.states import OrderStatus
+from app.ordering.services import move_order, move_order_once
+from app.ordering.states import ORDER_MACHINE, OrderStatus
+from app.statemachine import MOVE_NOT_ALLOWED
 from app.storage import put_in_transaction
 from app.stores.models import StoreKind
 from app.wholesale.models import SHIP_METHOD_LABELS, Fulfilment, ShipMethod, SlipPhoto
@@ -47,10 +48,35 @@ SLIPS_UPLOADED = define("slips_uploaded", N_("司机上传签收单 %(count)s �
 SLIPS_ADDED = define("slips_added", N_("补传签收单 %(count)s 张"))
 
 
-def fulfilment_of(order: Order) -> Fulfilment:
-    """The wholesale side of an order, created by the first verb that needs it."""
+def ensure_wholesale(order: Order) -> None:
     if order.kind != StoreKind.WHOLESALE:
         raise InvalidInput(NOT_WHOLESALE())
+
+
+def _shipped_once(order: Order, actor: Actor, note, method: str, **same) -> bool:
+    """Ship the order, or find it already shipped this very way (a double submit, or a
+    concurrent twin that won the compare-and-set): then nothing more happens and the answer is
+    the same. Shipped another way, the move is refused as usual. Returns whether it moved now."""
+    courier_confirms = method == ShipMethod.DRIVER
+    if move_order_once(order, OrderStatus.SHIPPED, actor, note, courier_confirms=courier_confirms):
+        return True
+    fulfilment = db.session.get(Fulfilment, order.id, populate_existing=True)
+    if (
+        fulfilment is not None
+        and fulfilment.ship_method == method
+        and all(getattr(fulfilment, name) == value for name, value in same.items())
+    ):
+        return False
+    raise IllegalTransition(
+        MOVE_NOT_ALLOWED(
+            current=ORDER_MACHINE.label(order.status), to=ORDER_MACHINE.label(OrderStatus.SHIPPED)
+        )
+    )
+
+
+def fulfilment_of(order: Order) -> Fulfilment:
+    """The wholesale side of an order, created by the first verb that needs it."""
+    ensure_wholesale(order)
     fulfilment = db.session.get(Fulfilment, order.id)
     if fulfilment is None:
         fulfilment = Fulfilment(order_id=order.id)
@@ -60,9 +86,12 @@ def fulfilment_of(order: Order) -> Fulfilment:
 
 def confirm_order(order: Order, actor: Actor) -> None:
     """The manager (or customer service) has checked the order with the customer (SPEC §7)."""
-    fulfilment = fulfilment_of(order)
+    ensure_wholesale(order)
     note = SERVICE_CONFIRMED() if actor.is_staff else MANAGER_CONFIRMED()
-    move_order(order, OrderStatus.AWAITING_SHIPMENT, actor, note)
+    # The move first: a concurrent twin loses the compare-and-set before it writes anything.
+    if not move_order_once(order, OrderStatus.AWAITING_SHIPMENT, actor, note):
+        return
+    fulfilment = fulfilment_of(order)
     fulfilment.confirmed_by = actor.user_id
     fulfilment.confirmed_at = utcnow()
 
@@ -83,14 +112,12 @@ def assign_driver(order: Order, driver_id: int, actor: Actor) -> None:
     driver = next((d for d in drivers_of_region(order.region_id) if d.id == driver_id), None)
     if driver is None:
         raise InvalidInput(CHOOSE_REGION_DRIVER())
+    ensure_wholesale(order)
+    note = DRIVER_ASSIGNED(name=driver.name, phone=driver.phone)
+    # The driver's signed slip completes it (courier_confirms); the same assignment twice is one.
+    if not _shipped_once(order, actor, note, ShipMethod.DRIVER, driver_id=driver.id):
+        return
     fulfilment = fulfilment_of(order)
-    move_order(
-        order,
-        OrderStatus.SHIPPED,
-        actor,
-        DRIVER_ASSIGNED(name=driver.name, phone=driver.phone),
-        courier_confirms=True,  # the driver's signed slip completes it
-    )
     fulfilment.ship_method = ShipMethod.DRIVER
     fulfilment.driver_id = driver.id
     fulfilment.shipped_at = utcnow()
@@ -105,9 +132,11 @@ def ship_other_way(order: Order, method: str, remark: str, actor: Actor) -> None
     remark = remark.strip()
     if not remark:
         raise InvalidInput(SHIP_REMARK_REQUIRED())
-    fulfilment = fulfilment_of(order)
+    ensure_wholesale(order)
     note = SHIPPED_OTHER_WAY(method=SHIP_METHOD_LABELS[method], remark=remark[:200])
-    move_order(order, OrderStatus.SHIPPED, actor, note)
+    if not _shipped_once(order, actor, note, method, remark=remark[:255]):
+        return
+    fulfilment = fulfilment_of(order)
     fulfilment.ship_method = method
     fulfilment.remark = remark[:255]
     fulfilment.shipped_at = utcnow()
@@ -131,7 +160,9 @@ def upload_slips(order: Order, files: list[tuple[str, BinaryIO]], actor: Actor) 
     if len(files) > MAX_SLIPS_PER_UPLOAD:
         raise InvalidInput(TOO_MANY_SLIPS(max=MAX_SLIPS_PER_UPLOAD))
     max_bytes = current_app.config["MAX_PHOTO_BYTES"]
-    cleaned = [clean_photo(stream, name, max_bytes) for name, stream in files]  # all or nothing
+    # One photo at a time: each is decoded small and let go before the next, only its 2000 px
+    # JPEG is kept; nothing is stored unless every photo passed (all or nothing).
+    cleaned = [clean_photo(stream, name, max_bytes) for name, stream in files]
     photos = []
     for image in cleaned:
         filename = f"{uuid.uuid4().hex}.jpg"

@@ -6,8 +6,8 @@ Create Date: 2026-11-30 16:00:00
 
 """
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision = "e5a1c0d4b304"
 down_revision = "e5a1c0d4b303"
@@ -16,8 +16,14 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table("stores", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("printer_check_requested_at", sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column("printer_checked_at", sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column("printer_check_error", sa.JSON(), nullable=True))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table("stores", schema=None) as batch_op:
+        batch_op.drop_column("printer_check_error")
+        batch_op.drop_column("printer_checked_at")
+        batch_op.drop_column("printer_check_requested_at")

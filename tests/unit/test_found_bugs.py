@@ -232,3 +232,18 @@ def test_the_sweep_retries_an_outbox_row_redis_refused(app):
 
     db.session.refresh(row)
     assert row.status == "done"
+
+
+def test_a_receipt_never_goes_to_a_target_refused_since_it_was_saved(app_factory):
+    """A printer saved before targets were vetted (or a name that now points at loopback) is
+    vetted again when the ticket is sent: nothing reaches it."""
+    strict = app_factory(PRINTER_ALLOW_LOOPBACK=False)
+    with strict.app_context(), PrinterListener() as printer:
+        store = make_store(printer_host=printer.host, printer_port=printer.port)
+        order = place_order(make_buyer(), make_product(store), accept=False)
+        accept_order(order, store_actor(store.id))
+        commit()
+        job = db.session.execute(select(OutboxJob).order_by(OutboxJob.id.desc())).scalars().first()
+        assert job.status == "done"  # refused plainly, not retried against the address
+        assert printer.received == []
+        db.session.remove()

@@ -88,7 +88,7 @@ def test_the_platform_order_page_shows_the_slip_photo(app, slipped):
 def test_the_buyer_order_page_shows_the_slip_photo_the_buyer_may_open(app, slipped):
     world, order, photo_url = slipped
     browser = client_of(app, world.buyer)
-    page = browser.get(f"/shop/orders/{order.id}").get_data(as_text=True)
+    page = browser.get(f"/shop/orders/{order.no}").get_data(as_text=True)
     assert f'src="{photo_url}"' in page
     assert browser.get(photo_url).data.startswith(b"\xff\xd8")
 
@@ -96,7 +96,7 @@ def test_the_buyer_order_page_shows_the_slip_photo_the_buyer_may_open(app, slipp
 def test_an_order_without_slips_shows_no_slip_section(app):
     world = build_world()
     order = order_of(world)
-    page = client_of(app, world.buyer).get(f"/shop/orders/{order.id}").get_data(as_text=True)
+    page = client_of(app, world.buyer).get(f"/shop/orders/{order.no}").get_data(as_text=True)
     assert "/media/slips/" not in page
 
 
@@ -232,3 +232,29 @@ def test_each_role_lands_on_its_portal_and_only_its_roles_enter(app, portal):
             assert answer.status_code in (200, 303), (role, portal)
         elif not PORTALS[portal].visitors:
             assert answer.status_code == 403, (role, portal)
+
+
+# ---- a refusal goes back only to a page of this site ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "referer",
+    ["https://evil.example/phish", "//evil.example/x", "http://localhost/" + "a" * 5000],
+)
+def test_a_refusal_never_redirects_to_another_host_or_echoes_a_huge_referer(app, referer):
+    world = build_world()
+    order = order_of(world)
+    shipped_to(world, order)
+    browser = client_of(app, world.manager)
+    answer = browser.post(f"/sales/orders/{order.id}/confirm", headers={"Referer": referer})
+    assert answer.status_code == 409  # the message on a page of its own, not a redirect
+    assert "Location" not in answer.headers
+
+
+def test_a_refusal_goes_back_to_the_page_it_came_from_on_this_site(app):
+    world = build_world()
+    order = shipped_to(world, order_of(world))
+    browser = client_of(app, world.manager)
+    page = f"http://localhost/sales/orders/{order.id}"
+    answer = browser.post(f"/sales/orders/{order.id}/confirm", headers={"Referer": page})
+    assert answer.status_code == 303 and answer.location == f"/sales/orders/{order.id}"

@@ -115,7 +115,7 @@ def test_a_rider_flash_and_next_button_read_english(client, login, rider, shippe
 def test_the_buyer_order_page_shows_english_status_labels(client, login, shipped):
     client.post("/lang/en")
     login(shipped.buyer)
-    html = page(client, f"/shop/orders/{shipped.id}")
+    html = page(client, f"/shop/orders/{shipped.no}")
     assert ">Shipped</span>" in html  # the order status badge
     assert "Out for delivery" in html  # what the buyer reads for a same-city order on its way
     assert "Delivery: Waiting for rider" in html

@@ -10,6 +10,7 @@ from app.i18n_markers import N_
 from app.ordering.search import OrderFilter
 from app.ordering.states import ORDER_MACHINE, OrderStatus
 from app.stores.models import KIND_LABELS
+from app.web.bounds import ID_RANGE
 
 # The moves customer service may make by hand (SPEC §7), as the buttons name them.
 STAFF_MOVES = {
@@ -26,7 +27,7 @@ def _strip(value: str | None) -> str:
 class OrderFilterForm(Form):
     """The order list filters, read from the query string (a GET form: no CSRF)."""
 
-    store = IntegerField(_l("店铺"), validators=[Optional()])
+    store = IntegerField(_l("店铺"), validators=[Optional(), ID_RANGE])
     kind = SelectField(_l("类型"), choices=dict(KIND_LABELS), validate_choice=False)
     status = SelectField(_l("状态"), choices=dict(ORDER_MACHINE.labels), validate_choice=False)
     q = StringField(_l("订单号/手机号"), filters=[_strip], validators=[Length(max=32)])

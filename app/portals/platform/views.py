@@ -223,7 +223,10 @@ def retry_jobs():
     message = ngettext("已重新派发 %(num)s 个任务", "已重新派发 %(num)s 个任务", count)
     if request.htmx:
         return render_page_or_block("platform/jobs.html", "jobs_table", **_jobs_page(message))
-    return see_other(url_for(".jobs", status=request.form.get("status") or None), message)
+    shown = request.form.get("status", "")
+    return see_other(
+        url_for(".jobs", status=shown if shown in JOB_STATUS_LABELS else None), message
+    )
 
 
 @bp.get("/stores")

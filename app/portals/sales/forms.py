@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from app.web.bounds import ID_RANGE
 from app.wholesale.models import SHIP_METHOD_LABELS, ShipMethod
 
 OTHER_WAYS = (ShipMethod.EXPRESS, ShipMethod.LOGISTICS, ShipMethod.OTHER)
@@ -14,7 +15,7 @@ OTHER_WAYS = (ShipMethod.EXPRESS, ShipMethod.LOGISTICS, ShipMethod.OTHER)
 
 class AssignDriverForm(FlaskForm):
     # Whether the driver belongs to the region is the service's rule (assign_driver), not the form's.
-    driver_id = IntegerField(_l("司机"), validators=[InputRequired(_l("请选择司机"))])
+    driver_id = IntegerField(_l("司机"), validators=[InputRequired(_l("请选择司机")), ID_RANGE])
 
 
 class ShipOtherWayForm(FlaskForm):

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectChoice, StringField, ValidationError
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    StringField,
+    ValidationError,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from app.accounts.models import Address
 from app.ordering.payment import PAYMENT_METHODS
+from app.web.bounds import ID_RANGE, MAX_QUANTITY, QUANTITY_RANGE
 
 
 class ShopForm(FlaskForm):
@@ -22,13 +32,9 @@ class ShopForm(FlaskForm):
 
 
 class AddToCartForm(ShopForm):
-    sku_id = IntegerField(validators=[InputRequired(_l("请选择商品规格"))])
+    sku_id = IntegerField(validators=[InputRequired(_l("请选择商品规格")), ID_RANGE])
     quantity = IntegerField(
-        _l("数量"),
-        validators=[
-            InputRequired(_l("请填写数量")),
-            NumberRange(min=1, message=_l("数量至少为 1")),
-        ],
+        _l("数量"), validators=[InputRequired(_l("请填写数量")), QUANTITY_RANGE]
     )
 
 
@@ -37,7 +43,7 @@ class CartQuantityForm(ShopForm):
         _l("数量"),
         validators=[
             InputRequired(_l("请填写数量")),
-            NumberRange(min=0, message=_l("数量不能为负数")),
+            NumberRange(min=0, max=MAX_QUANTITY, message=_l("数量须在 %(min)s 到 %(max)s 之间")),
         ],
     )
 
@@ -55,6 +61,12 @@ class CheckoutForm(ShopForm):
         default="cod",
         invalid_choice_message=_l("请选择支付方式"),
         validators=[InputRequired(_l("请选择支付方式"))],
+    )
+
+    # Made when the form is first drawn and sent back with it: the same key twice (double tap,
+    # a retry on a flaky network) places the orders once.
+    checkout_key = HiddenField(
+        validators=[Optional(), Length(max=64), Regexp(r"^[0-9a-f]*$")],
     )
 
     store_ids: list[int] = []
@@ -85,6 +97,7 @@ def checkout_form(addresses: list[Address], store_ids: list[int]) -> CheckoutFor
     form.address_ids = {a.id for a in addresses}
     form.address_id.choices = [SelectChoice(a.id, a.text) for a in addresses]
     if not form.is_submitted():
+        form.checkout_key.data = secrets.token_hex(16)
         default = next((a for a in addresses if a.is_default), addresses[0] if addresses else None)
         form.address_id.data = default.id if default else None
     return form

@@ -15,7 +15,7 @@ from app.messages import NOTE
 from app.ordering.cart import Cart, add_to_cart, cart_of, set_cart_quantity
 from app.ordering.models import Order
 from app.ordering.payment import SAME_CITY_METHODS
-from app.ordering.scope import order_for, orders_visible_to
+from app.ordering.scope import order_numbered, orders_visible_to
 from app.ordering.services import awaits_buyer_receipt, confirm_receipt, place_orders
 from app.stores.models import KIND_LABELS, Store, StoreKind
 from app.stores.services import closed_notice, open_stores, shows_products
@@ -95,9 +95,11 @@ def checkout():
     form = checkout_form(addresses, cart.store_ids)
     if form.validate_on_submit():
         address = next(a for a in addresses if a.id == form.address_id.data)
-        orders = place_orders(g.actor, address, form.payment_method.data, form.remarks())
-        message = ngettext(
-            "下单成功，共 %(num)s 个订单", "下单成功，共 %(num)s 个订单", len(orders)
+        placed = place_orders(
+            g.actor, address, form.payment_method.data, form.remarks(), form.checkout_key.data
+        )
+        message = ngettext(  # a replayed submit answers exactly as the first one did
+            "下单成功，共 %(num)s 个订单", "下单成功，共 %(num)s 个订单", len(placed.orders)
         )
         return see_other(url_for("shop.orders"), message)
     cod_only = any(group.store.kind == StoreKind.SAME_CITY for group in cart.groups)
@@ -133,17 +135,21 @@ def _status_block(order: Order, status: int = 200):
     )
 
 
-@bp.get("/orders/<int:order_id>")
-@actor_required
-def order(order_id: int):
-    return _status_block(order_for(g.actor, order_id) or abort(404))
+# The buyer's order pages are addressed by the random order number, not the sequential id, so
+# two orders do not reveal how many the platform takes.
 
 
-@bp.post("/orders/<int:order_id>/receive")
+@bp.get("/orders/<string(maxlength=32):no>")
 @actor_required
-def receive(order_id: int):
-    order = order_for(g.actor, order_id) or abort(404)
+def order(no: str):
+    return _status_block(order_numbered(g.actor, no) or abort(404))
+
+
+@bp.post("/orders/<string(maxlength=32):no>/receive")
+@actor_required
+def receive(no: str):
+    order = order_numbered(g.actor, no) or abort(404)
     confirm_receipt(order, g.actor)
     if request.htmx:
         return _status_block(order)
-    return see_other(url_for("shop.order", order_id=order.id), _("已确认收货"))
+    return see_other(url_for("shop.order", no=order.no), _("已确认收货"))

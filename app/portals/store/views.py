@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from app.catalog.services import products_of
 from app.delivery.couriers import COURIERS, couriers_for
-from app.extensions import db
+from app.extensions import db, limiter
 from app.ordering.models import Order
 from app.ordering.scope import order_for
 from app.ordering.search import count_new_orders, latest_order_id, search_orders
@@ -16,6 +26,7 @@ from app.printing.services import reprint_order, request_test_print
 from app.stores.models import Store, StoreKind
 from app.stores.services import set_printer, store_of
 from app.web.access import portal_guard
+from app.web.bounds import int_arg
 from app.web.order_view import carrier_loaders, order_view
 from app.web.paging import paginate
 from app.web.rendering import render_page_or_block, see_other
@@ -75,7 +86,7 @@ def orders():
 
 @bp.get("/orders/new-count")
 def new_count():
-    since = request.args.get("since", 0, type=int)
+    since = int_arg("since", 0)
     count = count_new_orders(g.actor, since)
     return render_page_or_block("store/_layout.html", "alert", since=since, new_count=count)
 
@@ -153,7 +164,15 @@ def reprint(order_id: int):
     return notice(_("已发送到打印机重新打印"), url_for("store.order", order_id=order.id))
 
 
+def per_store() -> str:
+    """Rate limits count per store, whoever and wherever its people are."""
+    return f"store:{g.actor.store_id}"
+
+
 @bp.route("/printer", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["PRINTER_CHANGE_RATE_LIMIT"], key_func=per_store, methods=["POST"]
+)
 def printer():
     store = store_of(g.actor)
     form = PrinterForm(obj=store)
@@ -170,9 +189,22 @@ def printer():
 
 
 @bp.post("/printer/test")
+@limiter.limit(lambda: current_app.config["TEST_PRINT_RATE_LIMIT"], key_func=per_store)
 def test_print():
+    """Only queues the check: the answer is the same whether a printer is there or not, and the
+    outcome shows in the printer page's check panel (told to reload by `printer-check`)."""
     request_test_print(store_of(g.actor), g.actor)
-    return notice(_("测试页已发送到打印机"), url_for("store.printer"))
+    response = make_response(notice(_("测试页已发送到打印机"), url_for("store.printer")))
+    response.headers["HX-Trigger"] = "printer-check"
+    return response
+
+
+@bp.get("/printer/check")
+def printer_check():
+    """The check panel, polled by the printer page while a test print is on its way."""
+    if not request.htmx:
+        return redirect(url_for("store.printer"), code=303)
+    return render_page_or_block("store/printer.html", "printer_check", store=store_of(g.actor))
 
 
 @bp.get("/products")

@@ -96,14 +96,27 @@ def test_confirm_with_htmx_sends_the_browser_to_the_order_page(world, client, lo
     assert response.headers["HX-Redirect"] == f"/sales/orders/{order.id}"
 
 
-def test_confirming_twice_is_refused_with_a_message(world, client, login):
+def test_confirming_twice_answers_as_the_first_time_and_confirms_once(world, client, login):
     order = confirmed(world, order_of(world))
+    events = len(order.events)
     login(world.manager)
     page_url = f"/sales/orders/{order.id}"
     response = client.post(
         f"{page_url}/confirm", headers={"Referer": page_url}, follow_redirects=True
     )
-    assert "当前状态为「待发货」" in response.text
+    db.session.refresh(order)
+    assert "订单已确认" in response.text  # a double tap is no error for the manager
+    assert len(order.events) == events and order.status == OrderStatus.AWAITING_SHIPMENT
+
+
+def test_confirming_an_order_that_already_left_is_refused(world, client, login):
+    order = shipped_to(world, order_of(world))
+    login(world.manager)
+    page_url = f"/sales/orders/{order.id}"
+    response = client.post(
+        f"{page_url}/confirm", headers={"Referer": page_url}, follow_redirects=True
+    )
+    assert "当前状态为「已发货」，不能改为「待发货」" in response.text
 
 
 def test_assigning_a_driver_ships_the_order_and_texts_driver_and_customer(world, client, login):

@@ -319,8 +319,8 @@ def test_order_list_shows_newest_first_in_the_buyers_words(client, buyer):
 def test_buyer_cannot_open_another_buyers_order(client, buyer):
     order = place_order(make_buyer(), make_product(make_store()))
 
-    assert client.get(f"/shop/orders/{order.id}").status_code == 404
-    assert client.post(f"/shop/orders/{order.id}/receive").status_code == 404
+    assert client.get(f"/shop/orders/{order.no}").status_code == 404
+    assert client.post(f"/shop/orders/{order.no}/receive").status_code == 404
 
 
 def test_order_status_poll_returns_the_status_block_with_the_rider(client, buyer):
@@ -332,7 +332,7 @@ def test_order_status_poll_returns_the_status_block_with_the_rider(client, buyer
     grab_task(task, actor_of(make_user(Role.RIDER, name="赵骑手", phone="13912345678")))
     commit()
 
-    response = client.get(f"/shop/orders/{order.id}", headers=HX)
+    response = client.get(f"/shop/orders/{order.no}", headers=HX)
     html = response.get_data(as_text=True)
 
     assert "<html" not in html
@@ -347,7 +347,7 @@ def test_rider_delivered_order_cannot_be_confirmed_by_the_buyer(client, buyer):
     ship_with_assistant(order, actor_of(make_user(Role.STORE_STAFF, store=store)))
     commit()
 
-    response = client.post(f"/shop/orders/{order.id}/receive", headers=HX)
+    response = client.post(f"/shop/orders/{order.no}/receive", headers=HX)
 
     assert response.status_code == 409
     db.session.refresh(order)
@@ -369,10 +369,10 @@ def wholesale_order_shipped_by_express(buyer_user):
 def test_buyer_confirms_receipt_of_an_order_shipped_by_express(client, buyer):
     order = wholesale_order_shipped_by_express(buyer)
 
-    page = client.get(f"/shop/orders/{order.id}").get_data(as_text=True)
+    page = client.get(f"/shop/orders/{order.no}").get_data(as_text=True)
     assert "确认收货" in page
 
-    response = client.post(f"/shop/orders/{order.id}/receive", follow_redirects=True)
+    response = client.post(f"/shop/orders/{order.no}/receive", follow_redirects=True)
 
     assert "已确认收货" in response.get_data(as_text=True)
     db.session.refresh(order)

@@ -1,0 +1,75 @@
+"""One of everything, for tests that walk every portal page: a same-city order shipped by
+配送助手 and grabbed by a rider; a wholesale order driven by a driver with a slip photo; a second
+wholesale order waiting for the manager; a buyer with a cart line; staff."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+from app.accounts.models import Role, User
+from app.delivery.models import DeliveryTask
+from app.delivery.services import grab_task, ship_with_assistant
+from app.extensions import db
+from app.jobs import commit
+from app.ordering.cart import add_to_cart
+from app.wholesale.services import upload_slips
+from tests.factories import actor_of, make_product, make_store, make_user, place_order
+from tests.support.wholesale_world import build_world, order_of, shipped_to
+
+
+def jpeg_file() -> tuple[str, io.BytesIO]:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), "white").save(out, "JPEG")
+    out.seek(0)
+    return "slip.jpg", out
+
+
+def build_one_of_everything() -> dict[str, list[tuple[User, dict[str, list[int]]]]]:
+    """A same-city order shipped by 配送助手 and grabbed by a rider; a wholesale order driven by
+    a driver with a slip photo; a buyer with a cart line; staff. For each portal: the people
+    who enter it and the ids their pages are opened with."""
+    # same city
+    store = make_store(name="椰城小厨", address="海口市龙华区国贸路 1 号", rider_commission_fen=600)
+    owner = make_user(Role.STORE_STAFF, store=store, name="王老板")
+    rice = make_product(store, "海南鸡饭", price_fen=2800)
+    rider = make_user(Role.RIDER, name="赵骑手")
+    # wholesale (regions 海口 and 三亚, manager, driver, member buyer)
+    world = build_world()
+    buyer = world.buyer
+    city_order = place_order(buyer, rice, 2)  # the member buys from the same-city store too
+    task = ship_with_assistant(city_order, actor_of(owner))
+    commit()  # the courier job announces the task to the pool
+    assert grab_task(db.session.get(DeliveryTask, task.id), actor_of(rider))
+    wholesale_order = shipped_to(world, order_of(world))
+    [photo] = upload_slips(wholesale_order, [jpeg_file()], actor_of(world.driver))
+    waiting_order = order_of(world)  # a second one still waiting for the manager
+    operator = make_user(Role.OPERATOR, name="张运营")
+    service = make_user(Role.SERVICE, name="李客服")
+    add_to_cart(buyer.id, rice.skus[0].id, 1)
+    commit()
+
+    both = [city_order.id, wholesale_order.id]
+    staff_ids = {"order_id": [*both, waiting_order.id], "task_id": [task.id]}
+    region_ids = {"order_id": [wholesale_order.id, waiting_order.id]}
+    return {
+        "platform": [(operator, staff_ids), (service, staff_ids)],
+        "store": [(owner, {"order_id": [city_order.id]})],
+        "sales": [(world.manager, region_ids)],
+        "driver": [(world.driver, {"order_id": [wholesale_order.id]})],
+        "rider": [(rider, {"task_id": [task.id]})],
+        "shop": [
+            (
+                buyer,
+                {
+                    "no": [city_order.no, wholesale_order.no],  # buyers' URLs carry the number
+                    "store_id": [store.id, world.product.store_id],
+                },
+            )
+        ],
+        "media": [
+            (person, {"photo_id": [photo.id]})
+            for person in (operator, world.manager, world.driver, buyer)
+        ],
+    }
