@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from app.clock import utcnow
@@ -58,6 +58,8 @@ class SlipPhoto(db.Model):
     """A photo of the signed delivery slip, re-encoded as JPEG on upload."""
 
     __tablename__ = "slip_photos"
+    # The same photo twice for one order (a double submit, a retry) is kept once.
+    __table_args__ = (UniqueConstraint("order_id", "digest"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("fulfilments.order_id"), index=True)
@@ -66,4 +68,5 @@ class SlipPhoto(db.Model):
     width: Mapped[int]
     height: Mapped[int]
     size_bytes: Mapped[int]
+    digest: Mapped[str | None] = mapped_column(String(64))  # SHA-256 of the stored JPEG
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import BinaryIO
 
@@ -20,11 +21,12 @@ from app.notifications.services import people_with_role, queue_sms
 from app.ordering.events import record_event
 from app.ordering.models import Order
 from app.ordering.scope import orders_visible_to
-from app.ordering.services import move_order, move_order_once
+from app.ordering.services import move_order_once
 from app.ordering.states import ORDER_MACHINE, OrderStatus
 from app.statemachine import MOVE_NOT_ALLOWED
 from app.storage import put_in_transaction
 from app.stores.models import StoreKind
+from app.upsert import upsert_into
 from app.wholesale.models import SHIP_METHOD_LABELS, Fulfilment, ShipMethod, SlipPhoto
 
 MAX_SLIPS_PER_UPLOAD = 9
@@ -163,28 +165,49 @@ def upload_slips(order: Order, files: list[tuple[str, BinaryIO]], actor: Actor) 
     # One photo at a time: each is decoded small and let go before the next, only its 2000 px
     # JPEG is kept; nothing is stored unless every photo passed (all or nothing).
     cleaned = [clean_photo(stream, name, max_bytes) for name, stream in files]
-    photos = []
-    for image in cleaned:
-        filename = f"{uuid.uuid4().hex}.jpg"
-        # written now, removed again if the transaction rolls back
-        put_in_transaction(slip_key(order.id, filename), image.data, "image/jpeg")
-        photo = SlipPhoto(
+    photos = [_keep_slip(order, image, actor) for image in cleaned]
+    added = [photo for photo, new in photos if new]
+    slips = [photo for photo, _new in photos]
+    if not added:
+        return slips  # every photo was here already (a double submit): same outcome
+    if order.status == OrderStatus.SHIPPED:
+        fulfilment.delivered_at = utcnow()
+        move_order_once(order, OrderStatus.COMPLETED, actor, SLIPS_UPLOADED(count=len(added)))
+    else:
+        record_event(order.id, actor, order.status, order.status, SLIPS_ADDED(count=len(added)))
+    db.session.flush()
+    return slips
+
+
+def _keep_slip(order: Order, image, actor: Actor) -> tuple[SlipPhoto, bool]:
+    """Store one cleaned photo, unless this order has the very same one: (photo, is_new).
+
+    One INSERT … ON CONFLICT DO NOTHING on (order, digest), so twins of one upload keep it once;
+    the file is written only for a row that was inserted (and removed again on rollback)."""
+    digest = hashlib.sha256(image.data).hexdigest()
+    filename = f"{uuid.uuid4().hex}.jpg"
+    inserted = db.session.scalar(
+        upsert_into(SlipPhoto)
+        .values(
             order_id=order.id,
             uploaded_by=actor.user_id,
             filename=filename,
             width=image.width,
             height=image.height,
             size_bytes=len(image.data),
+            digest=digest,
+            created_at=utcnow(),
         )
-        db.session.add(photo)
-        photos.append(photo)
-    if order.status == OrderStatus.SHIPPED:
-        fulfilment.delivered_at = utcnow()
-        move_order(order, OrderStatus.COMPLETED, actor, SLIPS_UPLOADED(count=len(photos)))
-    else:
-        record_event(order.id, actor, order.status, order.status, SLIPS_ADDED(count=len(photos)))
-    db.session.flush()
-    return photos
+        .on_conflict_do_nothing(index_elements=[SlipPhoto.order_id, SlipPhoto.digest])
+        .returning(SlipPhoto.id)
+    )
+    if inserted is None:
+        existing = db.session.execute(
+            select(SlipPhoto).where(SlipPhoto.order_id == order.id, SlipPhoto.digest == digest)
+        ).scalar_one()
+        return existing, False
+    put_in_transaction(slip_key(order.id, filename), image.data, "image/jpeg")
+    return db.session.get(SlipPhoto, inserted), True
 
 
 def slips_of(order: Order) -> list[SlipPhoto]:

@@ -7,6 +7,7 @@ would double an effect cannot happen there and the test would prove nothing.
 
 from __future__ import annotations
 
+import io
 import threading
 from dataclasses import dataclass
 
@@ -24,7 +25,7 @@ from app.notifications.models import SmsMessage
 from app.ordering.models import CartItem, Checkout, Order, OrderEvent
 from app.ordering.services import accept_order
 from app.ordering.states import OrderStatus
-from app.wholesale.models import Fulfilment
+from app.wholesale.models import Fulfilment, SlipPhoto
 from app.wholesale.services import ship_other_way
 from tests.factories import (
     PASSWORD,
@@ -36,7 +37,7 @@ from tests.factories import (
     place_order,
     store_actor,
 )
-from tests.support.wholesale_world import build_world, confirmed, order_of
+from tests.support.wholesale_world import build_world, confirmed, order_of, png_file, shipped_to
 
 pytestmark = pytest.mark.postgres
 
@@ -49,8 +50,10 @@ class Answer:
     location: str
 
 
-def fire_together(app: Flask, user, method: str, url: str, data: dict) -> list[Answer]:
-    """Log in once, then send the same request from TWINS threads sharing that session."""
+def fire_together(app: Flask, user, method: str, url: str, data) -> list[Answer]:
+    """Log in once, then send the same request from TWINS threads sharing that session.
+
+    `data` is the form, or a function making it afresh for each twin (files are read once)."""
     login = app.test_client()
     assert login.post("/login", data={"phone": user.phone, "password": PASSWORD}).status_code == 303
     cookie = login.get_cookie("session")
@@ -62,7 +65,7 @@ def fire_together(app: Flask, user, method: str, url: str, data: dict) -> list[A
         browser = app.test_client()
         browser.set_cookie("session", cookie.value)
         barrier.wait()
-        response = browser.open(url, method=method, data=data)
+        response = browser.open(url, method=method, data=data() if callable(data) else data)
         with lock:
             answers.append(Answer(response.status_code, response.headers.get("Location", "")))
 
@@ -367,3 +370,28 @@ def test_switching_the_dispatch_mode_three_times_is_one_switch(racing):
     answers = fire_together(racing, operator, "POST", "/platform/delivery", {"mode": "assign"})
     same_answer_for_all(answers)
     assert dispatch_settings().mode == DispatchMode.ASSIGN
+
+
+# ---- the driver -----------------------------------------------------------------------------
+
+
+def test_the_same_slip_photo_sent_three_times_is_kept_once_and_completes_once(racing):
+    world = build_world()
+    order = shipped_to(world, order_of(world))
+    stream, name = png_file()
+    photo = stream.getvalue()
+
+    answers = fire_together(
+        racing,
+        world.driver,
+        "POST",
+        f"/driver/orders/{order.id}/slips",
+        lambda: {"photos": (io.BytesIO(photo), name)},
+    )
+
+    same_answer_for_all(answers)
+    assert count(select(SlipPhoto.id).where(SlipPhoto.order_id == order.id)) == 1
+    completed = select(OrderEvent.id).where(
+        OrderEvent.order_id == order.id, OrderEvent.to_status == OrderStatus.COMPLETED
+    )
+    assert count(completed) == 1

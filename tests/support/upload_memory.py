@@ -21,7 +21,6 @@ from __future__ import annotations
 import io
 import json
 import resource
-import shutil
 import struct
 import subprocess
 import sys
@@ -154,8 +153,10 @@ def full_size_photos(folder: Path) -> list[Path]:
     }
     paths = []
     for name, (image, params) in made.items():
-        image.save(folder / name, **params)
-        paths += [Path(shutil.copy(folder / name, folder / f"{n}-{name}")) for n in range(3)]
+        for n in range(3):  # three different photos (the same photo twice is kept once)
+            image.paste((n * 80,) * len(image.getbands()), (0, 0, 512, 512))
+            image.save(folder / f"{n}-{name}", **params)
+            paths.append(folder / f"{n}-{name}")
     return paths
 
 

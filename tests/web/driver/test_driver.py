@@ -164,3 +164,15 @@ def test_completed_deliveries_move_to_the_done_tab(world, shipped, client, login
     client.post(slips_url(shipped), data={"photos": png_file()})
     assert shipped.no not in client.get("/driver/?tab=todo").text
     assert shipped.no in client.get("/driver/?tab=done").text
+
+
+def test_the_same_photo_sent_twice_is_kept_once_and_answered_the_same(
+    world, shipped, client, login
+):
+    login(world.driver)
+    stream, name = png_file()
+    photo = stream.getvalue()
+    first = client.post(slips_url(shipped), data={"photos": (io.BytesIO(photo), name)})
+    again = client.post(slips_url(shipped), data={"photos": (io.BytesIO(photo), name)})
+    assert first.status_code == again.status_code == 303
+    assert slip_count(shipped) == 1  # a retry on a weak network adds no second copy
