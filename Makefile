@@ -54,6 +54,15 @@ run: install
 	echo "Serving on http://$(HOST):$(PORT)"; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# gunicorn with gunicorn.conf.py (workers from the CPU count or WEB_CONCURRENCY, timeouts, access
+# log on stdout) on BIND (127.0.0.1:8000). Needs SECRET_KEY; REDIS_URL is optional (without it jobs
+# run in-process). The RQ worker and the deadline sweep run beside it (README, "Workers in
+# production").
+serve: install
+	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY to a long random value" >&2; exit 2; }
+	$(FLASK) db upgrade
+	.venv/bin/gunicorn -c gunicorn.conf.py wsgi:app
+
 # Debian's Chromium for the browser tests (never a downloaded browser).
 chromium:
 	@(command -v chromium >/dev/null && fc-list :lang=zh | grep -q .) || (apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null)

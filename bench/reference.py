@@ -1,8 +1,10 @@
-"""The two references the portal pages are measured against, served by gunicorn like the app.
+"""The references the portal pages are measured against, served by gunicorn like the app.
 
 `/hello` is the floor of what Flask + gunicorn can do here. `/orders` is the hand-tuned page:
 one SQLAlchemy Core query for the newest rows of one store and one module-level Jinja template,
-nothing else (no ORM, no session, no login, no CSRF, no i18n).
+nothing else (no ORM, no session, no login, no CSRF, no i18n). `POST /tasks/<id>/status` is the
+hand-tuned transition the rider's tap is measured against: one compare-and-set UPDATE of the
+delivery task, one event INSERT, a 303 (a twin that finds the task already moved gets 409).
 
     BENCH_DATABASE_URL=postgresql+psycopg://... BENCH_STORE_ID=7 gunicorn bench.reference:app
 """
@@ -12,9 +14,9 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
-from flask import Flask
+from flask import Flask, abort, redirect, request
 from jinja2 import Environment
-from sqlalchemy import column, create_engine, desc, select, table
+from sqlalchemy import column, create_engine, desc, func, insert, select, table, update
 
 orders = table(
     "orders",
@@ -28,6 +30,31 @@ orders = table(
     column("status"),
 )
 stores = table("stores", column("id"), column("name"))
+tasks = table(
+    "delivery_tasks",
+    column("id"),
+    column("order_id"),
+    column("status"),
+    *(column(f"{step}_at") for step in ("arrived", "picked", "delivering", "delivered")),
+)
+events = table(
+    "order_events",
+    column("order_id"),
+    column("machine"),
+    column("actor_id"),
+    column("actor_role"),
+    column("actor_name"),
+    column("from_status"),
+    column("to_status"),
+    column("created_at"),
+)
+# the rider's steps after accepting: to -> the status the task must be in (compare-and-set)
+TASK_MOVES = {
+    "arrived": "accepted",
+    "picked": "arrived",
+    "delivering": "picked",
+    "delivered": "delivering",
+}
 
 STATUS_LABELS = {
     "pending_payment": "待付款",
@@ -96,3 +123,32 @@ def order_list():
     return TEMPLATE.render(
         rows=rows, store_name=store_name, labels=STATUS_LABELS, offset=SHANGHAI_OFFSET
     )
+
+
+@app.post("/tasks/<int:task_id>/status")
+def task_status(task_id: int):
+    to = request.form.get("to", "")
+    frm = TASK_MOVES.get(to) or abort(400)
+    now = func.now()
+    with engine.begin() as conn:
+        order_id = conn.execute(
+            update(tasks)
+            .where(tasks.c.id == task_id, tasks.c.status == frm)
+            .values({"status": to, f"{to}_at": now})
+            .returning(tasks.c.order_id)
+        ).scalar()
+        if order_id is None:
+            abort(409)
+        conn.execute(
+            insert(events).values(
+                order_id=order_id,
+                machine="delivery",
+                actor_id=None,
+                actor_role="rider",
+                actor_name="",
+                from_status=frm,
+                to_status=to,
+                created_at=now,
+            )
+        )
+    return redirect("/tasks", code=303)

@@ -1,8 +1,9 @@
 """`make bench`: portal pages under gunicorn against a bare "hello" and a hand-tuned page.
 
-For each data size: a fresh PostgreSQL database with that many orders, the app and the two
-references (bench/reference.py) each under `gunicorn -w N`, logins over HTTP, then N connections
-for --duration seconds per target. Prints one table per size and the growth between sizes, and
+For each data size: a fresh PostgreSQL database with that many orders, the app and the
+references (bench/reference.py) each under `gunicorn -w N` (and the app once more with
+--wide-workers for one row), logins over HTTP, then N connections for --duration seconds per
+target. Prints one table per size and the growth between sizes, and
 writes the same as Markdown to bench/results/latest.md.
 
     .venv/bin/python -m bench.run --orders 100000,1000 --duration 10 --connections 16 --workers 2
@@ -54,6 +55,14 @@ class Target:
     path: str
     who: str | None = None  # which logged-in person asks; None for the references
     is_list: bool = False
+    base: str = "hand_tuned"  # the reference its ×hand-tuned column divides by
+    wide: bool = False  # served by the app with --wide-workers instead of --workers
+
+    @property
+    def server(self) -> str:
+        if self.who is None:
+            return "reference"
+        return "app_wide" if self.wide else "app"
 
     @property
     def request(self) -> str:
@@ -64,10 +73,31 @@ TARGETS = (
     Target("hello", "hello", "GET", "/hello"),
     Target("hand_tuned", "hand-tuned", "GET", "/orders"),
     Target("store_orders", "store orders", "GET", "/store/orders", "owner", is_list=True),
+    Target(
+        "store_orders_wide",
+        "store orders",
+        "GET",
+        "/store/orders",
+        "owner",
+        is_list=True,
+        wide=True,
+    ),
     Target("rider_pool", "rider pool", "GET", "/rider/", "rider", is_list=True),
     Target("platform_orders", "platform orders", "GET", "/platform/orders", "operator", True),
-    Target("rider_tap", "rider status tap", "POST", "/rider/tasks/<id>/status", "tap_rider"),
+    Target("sales_orders", "sales orders", "GET", "/sales/", "manager", is_list=True),
+    Target("driver_orders", "driver orders", "GET", "/driver/", "driver", is_list=True),
+    # the taps come last: they add tasks, and the lists above must see the nominal data
+    Target("hand_tuned_tap", "hand-tuned tap", "POST", "/tasks/<id>/status"),
+    Target(
+        "rider_tap",
+        "rider status tap",
+        "POST",
+        "/rider/tasks/<id>/status",
+        "tap_rider",
+        base="hand_tuned_tap",
+    ),
 )
+TAP_KEYS = ("hand_tuned_tap", "rider_tap")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -76,6 +106,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per target")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (-w)")
+    parser.add_argument(
+        "--wide-workers", type=int, default=4, help="gunicorn -w of the 'store orders, wide' row"
+    )
     parser.add_argument("--worker-class", default="sync", help="gunicorn -k (default sync)")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds before each GET target")
     parser.add_argument("--tool", choices=("auto", "wrk", "python"), default="auto")
@@ -84,7 +117,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--tap-tasks",
         type=int,
         default=0,
-        help="accepted tasks for the status-tap row (default: enough for 1,000 taps/s)",
+        help="accepted tasks for each tap row (default: enough for 2,500 taps/s)",
     )
     parser.add_argument(
         "--reference-rows", type=int, default=50, help="rows of the hand-tuned page"
@@ -159,7 +192,14 @@ def run_size(args: argparse.Namespace, orders: int) -> SizeReport:
     name = f"{args.db_name}_{orders}"
     say(f"\n[{orders:,} orders] seeding database {name} ...")
     rows = [
-        Row(t.key, t.label, t.request, is_list=t.is_list, is_reference=t.who is None)
+        Row(
+            t.key,
+            t.label + (f" (-w {args.wide_workers})" if t.wide else ""),
+            t.request,
+            is_list=t.is_list,
+            is_reference=t.who is None,
+            base=t.base,
+        )
         for t in TARGETS
     ]
     heading = f"{orders:,} orders"
@@ -174,10 +214,17 @@ def run_size(args: argparse.Namespace, orders: int) -> SizeReport:
         with contextlib.ExitStack() as servers:
             say(f"  starting gunicorn: reference and app (-w {args.workers}) ...")
             ports = {
-                "reference": _start(servers, _reference_server(args, data), rows, True),
-                "app": _start(servers, _app_server(args, data), rows, False),
+                "reference": _start(servers, _reference_server(args, data), rows, "reference"),
+                "app": _start(servers, _app_server(args, data), rows, "app"),
+                "app_wide": _start(
+                    servers,
+                    _app_server(args, data, args.wide_workers, "app-wide"),
+                    rows,
+                    "app_wide",
+                ),
             }
             sessions = log_everyone_in(ports["app"], data) if ports["app"] else {}
+            tap_tasks: dict[str, list[int]] = {}
             busy = report.cpu_busy()
             if busy is not None:
                 heading += f" · {busy:.0%} CPU busy before the run"
@@ -187,13 +234,17 @@ def run_size(args: argparse.Namespace, orders: int) -> SizeReport:
                         "the run; every figure below will be low and noisy"
                     )
             for target, row in zip(TARGETS, rows, strict=True):
-                port = ports["reference" if target.who is None else "app"]
+                port = ports[target.server]
                 if port is None:  # its server did not start; the row already says why
                     say(f"  {_progress(row)}")
                     continue
                 try:
-                    if target.key == "rider_tap":
-                        bench_tap(args, target, row, port, sessions.get("tap_rider"), data)
+                    if target.key in TAP_KEYS:
+                        if not tap_tasks:  # every tap row's tasks at once, before any tap runs
+                            tap_tasks = add_tap_tasks(args, data)
+                        tasks = tap_tasks[target.key]
+                        who = sessions.get(target.who)
+                        bench_tap(args, target, row, port, who, tasks, data.url)
                     else:
                         bench_get(args, target, row, port, sessions.get(target.who))
                 except (RuntimeError, OSError, LoginFailed) as exc:
@@ -219,21 +270,26 @@ def _reference_server(args, data: seed.BenchData) -> Gunicorn:
     )
 
 
-def _app_server(args, data: seed.BenchData) -> Gunicorn:
+def _app_server(
+    args, data: seed.BenchData, workers: int | None = None, name: str = "app"
+) -> Gunicorn:
     env = {**APP_ENV, "DATABASE_URL": data.url}
-    return Gunicorn("app", "wsgi:app", env, args.workers, RESULTS, "/healthz", args.worker_class)
+    return Gunicorn(
+        name, "wsgi:app", env, workers or args.workers, RESULTS, "/healthz", args.worker_class
+    )
 
 
 def _start(
-    servers: contextlib.ExitStack, server: Gunicorn, rows: list[Row], reference: bool
+    servers: contextlib.ExitStack, server: Gunicorn, rows: list[Row], key: str
 ) -> int | None:
     """Start one gunicorn; if it cannot, its rows say so and the others still run."""
     try:
         servers.enter_context(server)
     except RuntimeError as exc:
         say(f"  gunicorn ({server.name}) did not start; log {server.log_path}:\n{exc}")
+        served = {t.key for t in TARGETS if t.server == key}
         for row in rows:
-            if row.is_reference == reference:
+            if row.key in served:
                 row.problem = f"gunicorn ({server.name}) did not start, see {server.log_path.name}"
         return None
     return server.port
@@ -257,6 +313,8 @@ def log_everyone_in(port: int, data: seed.BenchData) -> dict[str, Session | str]
         "rider": (seed.POOL_RIDER_PHONE, seed.BENCH_PASSWORD),
         "tap_rider": (seed.TAP_RIDER_PHONE, seed.BENCH_PASSWORD),
         "operator": (seed.OPERATOR_PHONE, DEMO_PASSWORD),
+        "manager": (seed.SALES_MANAGER_PHONE, DEMO_PASSWORD),
+        "driver": (seed.DRIVER_PHONE, DEMO_PASSWORD),
     }
     sessions: dict[str, Session | str] = {}
     for who, (phone, password) in people.items():
@@ -323,31 +381,44 @@ def bench_get(args, target: Target, row: Row, port: int, session) -> None:
         row.problem = f"{row.result.errors:,} errors"
 
 
-def bench_tap(args, target: Target, row: Row, port: int, session, data: seed.BenchData) -> None:
+def add_tap_tasks(args, data: seed.BenchData) -> dict[str, list[int]]:
+    """Accepted tasks for each tap row, added in one go after the list pages were measured (a
+    bulk insert while a tap row's last requests are still being answered would race them)."""
+    wanted = args.tap_tasks or math.ceil(args.duration * 2500 / len(TAP_STEPS))
+    each = max(1, math.ceil(wanted / args.connections)) * args.connections + 1
+    task_ids = seed.add_tap_tasks(data, each * len(TAP_KEYS))
+    say(f"  added {len(task_ids):,} accepted tasks for the tap rows ({each:,} each)")
+    return {key: task_ids[i * each : (i + 1) * each] for i, key in enumerate(TAP_KEYS)}
+
+
+def bench_tap(
+    args, target: Target, row: Row, port: int, session, task_ids: list[int], url: str
+) -> None:
     """Walk accepted tasks through arrived → picked → delivering → delivered, one tap each.
 
     Each connection owns its own tasks and taps them in order, so every request is a legal move
-    that changes a row; the tasks are added now, after the list pages were measured.
+    that changes a row. The hand-tuned tap (no person, no CSRF) walks tasks of its own the same
+    way.
     """
-    session = _session(row, session)
-    if session is None:
-        return
+    if target.who is not None:
+        session = _session(row, session)
+        if session is None:
+            return
     connections = args.connections
-    wanted = args.tap_tasks or math.ceil(args.duration * 1000 / len(TAP_STEPS))
-    per_connection = max(1, math.ceil(wanted / connections))
-    task_ids = seed.add_tap_tasks(data, per_connection * connections + 1)
     probe_task, task_ids = task_ids[0], task_ids[1:]
-    say(f"  added {len(task_ids) + 1:,} accepted tasks for the status tap")
-    token = session.csrf_token or ""
-    headers = {"Cookie": session.cookie, "X-CSRFToken": token, "HX-Request": "true"}
+    token = (session.csrf_token or "") if session is not None else ""
+    headers = {"HX-Request": "true"}
+    if session is not None:
+        headers |= {"Cookie": session.cookie, "X-CSRFToken": token}
+    path = target.path.replace("<id>", "{}")
 
     def tap(task_id: int, to: str) -> tuple[str, str]:
-        return f"/rider/tasks/{task_id}/status", urlencode({"to": to, "csrf_token": token})
+        return path.format(task_id), urlencode({"to": to, "csrf_token": token})
 
     form = {"to": TAP_STEPS[0], "csrf_token": token}
     answer = _probe(port, "POST", tap(probe_task, TAP_STEPS[0])[0], headers, form=form)
     _judge_first_answer(row, answer, expect_page=False)
-    if not session.csrf_token:
+    if session is not None and not session.csrf_token:
         row.notes.append("no CSRF token found on the rider's pages")
     if answer.status >= 400 and not args.measure_failures:
         return
@@ -358,7 +429,7 @@ def bench_tap(args, target: Target, row: Row, port: int, session, data: seed.Ben
     spec = load.Spec("POST", sequences[0][0][0], headers, sequences=sequences)
     spec.headers["Content-Type"] = "application/x-www-form-urlencoded"
     row.result = load.measure(args.tool_used, HOST, port, spec, args.duration, connections)
-    moved = _state_changes(data.url, task_ids)
+    moved = _state_changes(url, task_ids)
     answered = sum(n for code, n in row.result.statuses.items() if 200 <= code < 400)
     if answered <= moved <= answered + connections:  # a tap in flight at the deadline is uncounted
         row.notes.append(f"every answered tap moved a task ({moved:,} moves in the database)")

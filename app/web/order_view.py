@@ -12,7 +12,6 @@ from datetime import datetime
 
 from flask import g
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from app.accounts.models import ROLE_LABELS, SYSTEM_ROLE
 from app.delivery.models import TASK_MACHINE, DeliveryTask
@@ -29,14 +28,6 @@ from app.wholesale.models import Fulfilment, SlipPhoto
 SHUT_BEFORE_SHIPPING = N_("该商户已关闭，若已付款，请联系商家处理")
 SHUT_AFTER_SHIPPING = N_("该商户已关闭，若之后未收到货，请联系商家处理")
 DRIVER_TODO = N_("待送货")
-
-
-def carrier_loaders() -> tuple:
-    """Loader options for an order list that names who carries each order (no query per row)."""
-    return (
-        joinedload(Order.delivery_task).joinedload(DeliveryTask.rider),
-        joinedload(Order.fulfilment).joinedload(Fulfilment.driver),
-    )
 
 
 def audience() -> str:

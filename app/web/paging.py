@@ -49,18 +49,25 @@ class Page:
         return max(1, -(-self.total // self.per_page), self.page + (1 if self.has_next else 0))
 
 
-def paginate(query: Select, per_page: int) -> Page:
-    """The rows of the page asked for by ?page= and what the pager needs to draw itself."""
+def paginate(
+    query: Select, per_page: int, counted: Select | None = None, as_rows: bool = False
+) -> Page:
+    """The rows of the page asked for by ?page= and what the pager needs to draw itself.
+
+    `query` selects ORM objects, or with `as_rows=True` plain rows (a Core select of the shown
+    columns); `counted`, when given, is what the capped count counts (the same WHERE without the
+    columns and joins only the page needs)."""
     page = int_arg("page", 1, low=1, high=MAX_PAGE)
     offset = (page - 1) * per_page
     result = db.session.execute(query.limit(per_page + 1).offset(offset))
-    rows = list(result.scalars().unique())
+    rows = list(result.all() if as_rows else result.scalars().unique())
     has_next = len(rows) > per_page
     rows = rows[:per_page]
     if not has_next and (rows or page == 1):
         total, capped = offset + len(rows), False  # the last page tells the total by itself
     else:
-        counted = query.order_by(None).limit(COUNT_CAP + 1).subquery()
+        counted = (query if counted is None else counted).order_by(None)
+        counted = counted.limit(COUNT_CAP + 1).subquery()
         total = db.session.scalar(select(func.count()).select_from(counted)) or 0
         total, capped = min(total, COUNT_CAP), total > COUNT_CAP
     return Page(rows, page, per_page, total, capped, has_next)

@@ -69,6 +69,24 @@ def permissions_policy(features: tuple[str, ...]) -> str:
     )
 
 
+def security_headers(config: Mapping[str, Any], features: tuple[str, ...] = ()) -> dict[str, str]:
+    """The headers of an answer from a page whose portal may use `features` (static files: none)."""
+    return {
+        "Content-Security-Policy": content_security_policy(config),
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate it
+        "Referrer-Policy": "same-origin",
+        "Permissions-Policy": permissions_policy(features),
+    }
+
+
+# An answer without a body (204 to an unchanged poll, 304 to a revalidation) has no document for
+# the policies to govern (a 304's stored response keeps the ones it came with): it carries only
+# nosniff. A rider's phone polls every 5 s, and these ~350 bytes would be most of what it costs.
+BODILESS = frozenset({204, 304})
+NO_DOCUMENT = {"X-Content-Type-Options": "nosniff"}
+
+
 def init_security(app: Flask) -> None:
     app.secret_key = secret_key_for(app)
     app.session_interface = SessionOverHttps()
@@ -78,20 +96,17 @@ def init_security(app: Flask) -> None:
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
         )
 
-    common = {
-        "Content-Security-Policy": content_security_policy(app.config),
-        "X-Content-Type-Options": "nosniff",
-        "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate it
-        "Referrer-Policy": "same-origin",
-    }
-    elsewhere = {**common, "Permissions-Policy": permissions_policy(())}
+    elsewhere = security_headers(app.config)
     per_portal = {
-        name: {**common, "Permissions-Policy": permissions_policy(portal.features)}
-        for name, portal in PORTALS.items()
+        name: security_headers(app.config, portal.features) for name, portal in PORTALS.items()
     }
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:
-        for name, value in per_portal.get(request.blueprint or "", elsewhere).items():
+        if response.status_code in BODILESS:
+            headers = NO_DOCUMENT
+        else:
+            headers = per_portal.get(request.blueprint or "", elsewhere)
+        for name, value in headers.items():
             response.headers.setdefault(name, value)
         return response

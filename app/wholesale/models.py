@@ -69,4 +69,6 @@ class SlipPhoto(db.Model):
     height: Mapped[int]
     size_bytes: Mapped[int]
     digest: Mapped[str | None] = mapped_column(String(64))  # SHA-256 of the stored JPEG
+    # The 320 px thumbnail stored next to it (`slip_thumb_key`); None for photos from before.
+    thumb_bytes: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -15,7 +15,7 @@ from app.clock import utcnow
 from app.errors import Forbidden, IllegalTransition, InvalidInput
 from app.extensions import db
 from app.i18n_markers import N_
-from app.images import clean_photo
+from app.images import CleanImage, clean_photo, thumbnail
 from app.messages import define
 from app.notifications.services import people_with_role, queue_sms
 from app.ordering.events import record_event
@@ -149,6 +149,19 @@ def slip_key(order_id: int, filename: str) -> str:
     return f"slips/{order_id}/{filename}"
 
 
+def slip_thumb_key(order_id: int, filename: str) -> str:
+    """The thumbnail next to the photo: slips/12/3f2a.jpg → slips/12/3f2a.thumb.jpg."""
+    return slip_key(order_id, filename.removesuffix(".jpg") + ".thumb.jpg")
+
+
+def slip_image_key(photo: SlipPhoto, thumb: bool = False) -> str:
+    """The stored photo, or its thumbnail; a photo kept before thumbnails existed has none and
+    is shown at full size."""
+    if thumb and photo.thumb_bytes is not None:
+        return slip_thumb_key(photo.order_id, photo.filename)
+    return slip_key(photo.order_id, photo.filename)
+
+
 def upload_slips(order: Order, files: list[tuple[str, BinaryIO]], actor: Actor) -> list[SlipPhoto]:
     """The driver's photos of the signed slip complete the order; no customer confirmation."""
     fulfilment = fulfilment_of(order)
@@ -163,7 +176,8 @@ def upload_slips(order: Order, files: list[tuple[str, BinaryIO]], actor: Actor) 
         raise InvalidInput(TOO_MANY_SLIPS(max=MAX_SLIPS_PER_UPLOAD))
     max_bytes = current_app.config["MAX_PHOTO_BYTES"]
     # One photo at a time: each is decoded small and let go before the next, only its 2000 px
-    # JPEG is kept; nothing is stored unless every photo passed (all or nothing).
+    # JPEG is kept (its thumbnail is made from that JPEG); nothing is stored unless every photo
+    # passed (all or nothing).
     cleaned = [clean_photo(stream, name, max_bytes) for name, stream in files]
     photos = [_keep_slip(order, image, actor) for image in cleaned]
     added = [photo for photo, new in photos if new]
@@ -179,12 +193,14 @@ def upload_slips(order: Order, files: list[tuple[str, BinaryIO]], actor: Actor) 
     return slips
 
 
-def _keep_slip(order: Order, image, actor: Actor) -> tuple[SlipPhoto, bool]:
-    """Store one cleaned photo, unless this order has the very same one: (photo, is_new).
+def _keep_slip(order: Order, image: CleanImage, actor: Actor) -> tuple[SlipPhoto, bool]:
+    """Store one cleaned photo and its thumbnail, unless this order has the very same photo:
+    (photo, is_new).
 
     One INSERT … ON CONFLICT DO NOTHING on (order, digest), so twins of one upload keep it once;
-    the file is written only for a row that was inserted (and removed again on rollback)."""
+    the files are written only for a row that was inserted (and removed again on rollback)."""
     digest = hashlib.sha256(image.data).hexdigest()
+    thumb = thumbnail(image)
     filename = f"{uuid.uuid4().hex}.jpg"
     inserted = db.session.scalar(
         upsert_into(SlipPhoto)
@@ -196,6 +212,7 @@ def _keep_slip(order: Order, image, actor: Actor) -> tuple[SlipPhoto, bool]:
             height=image.height,
             size_bytes=len(image.data),
             digest=digest,
+            thumb_bytes=len(thumb.data),
             created_at=utcnow(),
         )
         .on_conflict_do_nothing(index_elements=[SlipPhoto.order_id, SlipPhoto.digest])
@@ -207,6 +224,7 @@ def _keep_slip(order: Order, image, actor: Actor) -> tuple[SlipPhoto, bool]:
         ).scalar_one()
         return existing, False
     put_in_transaction(slip_key(order.id, filename), image.data, "image/jpeg")
+    put_in_transaction(slip_thumb_key(order.id, filename), thumb.data, "image/jpeg")
     return db.session.get(SlipPhoto, inserted), True
 
 

@@ -97,6 +97,13 @@ def count(query) -> int:
     return db.session.scalar(select(func.count()).select_from(query.subquery()))
 
 
+def moves_to(order, status: str) -> int:
+    """How many timeline rows record the order (or its task) arriving at `status`."""
+    return count(
+        select(OrderEvent.id).where(OrderEvent.order_id == order.id, OrderEvent.to_status == status)
+    )
+
+
 def events_of(order) -> int:
     return count(select(OrderEvent.id).where(OrderEvent.order_id == order.id))
 
@@ -291,10 +298,7 @@ def test_a_rider_grabbing_three_times_gets_the_task_once_and_no_loss(pooled, rac
     answers = fire_together(racing, rider, "POST", f"/rider/tasks/{task.id}/grab", {})
     answer = same_answer_for_all(answers)
     assert answer.location.endswith(f"/rider/tasks/{task.id}")  # 抢单成功, for every twin
-    delivery = select(OrderEvent.id).where(
-        OrderEvent.order_id == order.id, OrderEvent.to_status == TaskStatus.ACCEPTED
-    )
-    assert count(delivery) == 1
+    assert moves_to(order, TaskStatus.ACCEPTED) == 1
 
 
 def test_a_status_tap_sent_three_times_moves_once(pooled, racing):
@@ -305,10 +309,7 @@ def test_a_status_tap_sent_three_times_moves_once(pooled, racing):
         racing, rider, "POST", f"/rider/tasks/{task.id}/status", {"to": TaskStatus.ARRIVED}
     )
     same_answer_for_all(answers)
-    arrived = select(OrderEvent.id).where(
-        OrderEvent.order_id == order.id, OrderEvent.to_status == TaskStatus.ARRIVED
-    )
-    assert count(arrived) == 1
+    assert moves_to(order, TaskStatus.ARRIVED) == 1
 
 
 # ---- the platform ---------------------------------------------------------------------------
@@ -329,10 +330,7 @@ def test_staff_closing_three_times_closes_once_and_returns_stock_once(racing):
     )
     same_answer_for_all(answers)
     assert db.session.get(Sku, product.skus[0].id).stock == 10  # back once, not 16
-    closed = select(OrderEvent.id).where(
-        OrderEvent.order_id == order.id, OrderEvent.to_status == OrderStatus.CLOSED
-    )
-    assert count(closed) == 1
+    assert moves_to(order, OrderStatus.CLOSED) == 1
 
 
 def test_staff_confirming_a_wholesale_order_three_times_confirms_once(racing):
@@ -358,10 +356,7 @@ def test_staff_assigning_a_rider_three_times_assigns_once(racing):
         racing, operator, "POST", f"/platform/tasks/{task.id}/rider", {"rider_id": rider.id}
     )
     same_answer_for_all(answers)
-    accepted = select(OrderEvent.id).where(
-        OrderEvent.order_id == order.id, OrderEvent.to_status == TaskStatus.ACCEPTED
-    )
-    assert count(accepted) == 1
+    assert moves_to(order, TaskStatus.ACCEPTED) == 1
 
 
 def test_switching_the_dispatch_mode_three_times_is_one_switch(racing):
@@ -391,7 +386,4 @@ def test_the_same_slip_photo_sent_three_times_is_kept_once_and_completes_once(ra
 
     same_answer_for_all(answers)
     assert count(select(SlipPhoto.id).where(SlipPhoto.order_id == order.id)) == 1
-    completed = select(OrderEvent.id).where(
-        OrderEvent.order_id == order.id, OrderEvent.to_status == OrderStatus.COMPLETED
-    )
-    assert count(completed) == 1
+    assert moves_to(order, OrderStatus.COMPLETED) == 1

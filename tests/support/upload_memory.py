@@ -120,19 +120,23 @@ def encoded(image: Image.Image, fmt: str, **params) -> bytes:
     return out.getvalue()
 
 
-def phone_photos(folder: Path, count: int = 9) -> list[Path]:
-    """8000 × 6000 JPEGs like a 48 MP phone's: blotches and grain, 12 to 19 MB each."""
-    picture = Image.new("RGB", (8000, 6000))
-    for top in range(0, 6000, 750):  # in strips: the process making them stays small too
-        channels = [Image.effect_noise((1000, 94), 64) for _ in range(3)]
-        blotches = Image.merge("RGB", channels).resize((8000, 750), Image.Resampling.BICUBIC)
-        grain = Image.effect_noise((8000, 750), 32).convert("RGB")
+def phone_photos(
+    folder: Path, count: int = 9, size: tuple[int, int] = (8000, 6000), mb: tuple = (11, 20)
+) -> list[Path]:
+    """8000 × 6000 JPEGs like a 48 MP phone's: blotches and grain, 12 to 19 MB each (or `size`,
+    `mb` MB each: 4000 × 3000 and 2 to 6 MB is a 12 MP phone's)."""
+    width, height = size
+    picture = Image.new("RGB", size)
+    for top in range(0, height, 750):  # in strips: the process making them stays small too
+        channels = [Image.effect_noise((width // 8, 94), 64) for _ in range(3)]
+        blotches = Image.merge("RGB", channels).resize((width, 750), Image.Resampling.BICUBIC)
+        grain = Image.effect_noise((width, 750), 32).convert("RGB")
         picture.paste(Image.blend(blotches, grain, 0.12), (0, top))
     paths = []
     for number in range(count):
         path = folder / f"IMG_{number:04}.jpg"
         picture.save(path, "JPEG", quality=84 + number % 9)
-        assert 11 * MB < path.stat().st_size < 20 * MB, "not what a 48 MP phone makes"
+        assert mb[0] * MB < path.stat().st_size < mb[1] * MB, "not what such a phone makes"
         paths.append(path)
     picture.close()
     return paths

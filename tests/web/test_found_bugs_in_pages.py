@@ -81,7 +81,8 @@ def test_the_platform_order_page_shows_the_slip_photo(app, slipped):
     commit()
     browser = client_of(app, operator)
     page = browser.get(f"/platform/orders/{order.id}").get_data(as_text=True)
-    assert f'src="{photo_url}"' in page
+    assert f'href="{photo_url}"' in page  # the thumbnail opens the photo
+    assert f'src="{photo_url.removesuffix(".jpg")}/thumb.jpg"' in page
     assert browser.get(photo_url).status_code == 200
 
 
@@ -89,7 +90,8 @@ def test_the_buyer_order_page_shows_the_slip_photo_the_buyer_may_open(app, slipp
     world, order, photo_url = slipped
     browser = client_of(app, world.buyer)
     page = browser.get(f"/shop/orders/{order.no}").get_data(as_text=True)
-    assert f'src="{photo_url}"' in page
+    assert f'href="{photo_url}"' in page  # the thumbnail opens the photo
+    assert f'src="{photo_url.removesuffix(".jpg")}/thumb.jpg"' in page
     assert browser.get(photo_url).data.startswith(b"\xff\xd8")
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, request, url_for
 from flask_babel import ngettext
-from sqlalchemy.orm import selectinload
 
 from app.errors import InvalidInput
 from app.extensions import db
@@ -12,8 +11,8 @@ from app.ordering.models import Order
 from app.ordering.scope import order_for
 from app.ordering.states import OrderStatus
 from app.web.access import portal_guard
+from app.web.order_list import ITEM_PIECES, order_rows
 from app.web.order_view import order_view, render_message
-from app.web.paging import paginate
 from app.web.rendering import render_page_or_block, see_other
 from app.wholesale.models import Region
 from app.wholesale.services import DRIVER_TABS, driver_orders, upload_slips
@@ -24,6 +23,16 @@ bp = Blueprint("driver", __name__)
 bp.before_request(portal_guard("driver"))
 
 PER_PAGE = 20
+LIST_COLUMNS = (  # what a card of the delivery list shows
+    Order.id,
+    Order.no,
+    Order.completed_at,
+    Order.contact_name,
+    Order.contact_phone,
+    Order.address,
+    Order.payment_method,
+    Order.total_fen,
+)
 
 
 @bp.context_processor
@@ -38,8 +47,7 @@ def index():
     tab = request.args.get("tab", "todo")
     if tab not in DRIVER_TABS:
         tab = "todo"
-    query = driver_orders(g.actor, tab).options(selectinload(Order.items))
-    page = paginate(query, per_page=PER_PAGE)
+    page = order_rows(driver_orders(g.actor, tab), PER_PAGE, *LIST_COLUMNS, ITEM_PIECES)
     return render_page_or_block("driver/index.html", "deliveries", tab=tab, page=page)
 
 

@@ -22,14 +22,14 @@ from app.notifications.models import SMS_STATUS_BADGES, SMS_STATUS_LABELS
 from app.notifications.services import sms_log
 from app.ordering.models import Order
 from app.ordering.scope import order_for
-from app.ordering.search import search_orders
 from app.ordering.services import change_status_by_staff
 from app.ordering.states import ORDER_MACHINE
 from app.stores.models import KIND_LABELS
 from app.stores.services import all_stores, stores_newest_first
 from app.web.access import portal_guard
 from app.web.i18n import translate
-from app.web.order_view import carrier_loaders, order_view
+from app.web.order_list import order_list
+from app.web.order_view import order_view
 from app.web.paging import paginate
 from app.web.rendering import render_page_or_block, see_other
 from app.wholesale.services import (
@@ -68,8 +68,7 @@ def index():
 def orders():
     form = OrderFilterForm(request.args)
     valid = form.validate()
-    query = search_orders(g.actor, form.to_filter()).options(*carrier_loaders())
-    page = paginate(query, per_page=ORDERS_PER_PAGE)
+    page = order_list(g.actor, form.to_filter(), ORDERS_PER_PAGE, store=True)
     return render_page_or_block(
         "platform/orders.html",
         "orders_table",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import Blueprint, abort, current_app, g, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, lazyload, selectinload
@@ -20,7 +22,7 @@ from app.delivery.services import (
 from app.errors import AlreadyTaken
 from app.ordering.models import Order
 from app.web.access import portal_guard
-from app.web.paging import paginate
+from app.web.paging import Page, paginate
 from app.web.rendering import render_page_or_block, see_other
 from app.web.unit_of_work import discard_work
 
@@ -69,14 +71,30 @@ def _card(task: DeliveryTask, form: TapForm | None = None) -> dict:
 @bp.get("/")
 def index():
     """The pool (抢单池), newest first, a phone screenful at a time; the list block is polled by
-    HTMX so pushed tasks appear by themselves."""
+    HTMX so pushed tasks appear by themselves. The poll names the version it shows (`seen`): while
+    the pool is the same it is answered 204 No Content, and htmx keeps the cards it has."""
+    seen = request.args.get("seen")
+    if seen and request.htmx and not request.htmx.boosted:
+        ids = paginate(pool(g.actor).with_only_columns(DeliveryTask.id), per_page=POOL_SIZE)
+        if _pool_version(ids.items, ids, active_count(g.actor)) == seen:
+            return "", 204
+    page = paginate(pool(g.actor).options(WITH_ITEMS), per_page=POOL_SIZE)
+    active = active_count(g.actor)
     return render_page_or_block(
         "rider/pool.html",
         "pool",
-        page=paginate(pool(g.actor).options(WITH_ITEMS), per_page=POOL_SIZE),
-        active_count=active_count(g.actor),
+        page=page,
+        active_count=active,
+        version=_pool_version([task.id for task in page.items], page, active),
         poll_seconds=current_app.config["RIDER_POLL_SECONDS"],
     )
+
+
+def _pool_version(task_ids: list[int], page: Page, active: int) -> str:
+    """What the pool block shows, in a few characters: the page's tasks in their order, the pager
+    and the count of the rider's deliveries (a card's own text does not change in the pool)."""
+    shown = f"{task_ids}|{page.page}|{page.total}|{page.has_next}|{active}"
+    return hashlib.blake2b(shown.encode(), digest_size=8).hexdigest()
 
 
 def _grab_or_lose(task_id: int) -> DeliveryTask | None:

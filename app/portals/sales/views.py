@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.ordering.models import Order
@@ -12,8 +11,8 @@ from app.ordering.scope import order_for
 from app.ordering.states import MANAGER_LABELS, OrderStatus
 from app.web.access import portal_guard
 from app.web.i18n import translate
+from app.web.order_list import FIRST_ITEM, ITEM_KINDS, order_rows
 from app.web.order_view import order_view
-from app.web.paging import paginate
 from app.web.rendering import render_page_or_block, see_other
 from app.wholesale.models import SHIP_METHOD_LABELS, Fulfilment, Region
 from app.wholesale.services import (
@@ -34,6 +33,16 @@ bp = Blueprint("sales", __name__)
 bp.before_request(portal_guard("sales"))
 
 PER_PAGE = 20
+LIST_COLUMNS = (  # what a card of the order list shows
+    Order.id,
+    Order.no,
+    Order.status,
+    Order.created_at,
+    Order.payment_method,
+    Order.contact_name,
+    Order.contact_phone,
+    Order.total_fen,
+)
 
 
 @bp.context_processor
@@ -48,8 +57,7 @@ def index():
     tab = request.args.get("tab", OrderStatus.PENDING_CONFIRM)
     if tab not in MANAGER_TABS:
         tab = OrderStatus.PENDING_CONFIRM
-    query = manager_orders(g.actor, tab).options(selectinload(Order.items))
-    page = paginate(query, per_page=PER_PAGE)
+    page = order_rows(manager_orders(g.actor, tab), PER_PAGE, *LIST_COLUMNS, FIRST_ITEM, ITEM_KINDS)
     tabs = {
         key: translate(MANAGER_LABELS[key]) if key != "all" else _("全部") for key in MANAGER_TABS
     }

@@ -20,15 +20,15 @@ from app.delivery.couriers import COURIERS, couriers_for
 from app.extensions import db, limiter
 from app.ordering.models import Order
 from app.ordering.scope import order_for
-from app.ordering.search import count_new_orders, latest_order_id, search_orders
+from app.ordering.search import count_new_orders, latest_order_id
 from app.ordering.services import accept_order, awaits_acceptance, awaits_shipment, reject_order
 from app.printing.services import reprint_order, request_test_print
 from app.stores.models import Store, StoreKind
 from app.stores.services import set_printer, store_of
 from app.web.access import portal_guard
 from app.web.bounds import int_arg
-from app.web.order_view import carrier_loaders, order_view
-from app.web.paging import paginate
+from app.web.order_list import order_list
+from app.web.order_view import order_view
 from app.web.rendering import render_page_or_block, see_other
 
 from .forms import OrderFilterForm, PrinterForm, RejectForm, ShipForm
@@ -77,8 +77,7 @@ def index():
 def orders():
     form = OrderFilterForm(request.args)
     form.validate()
-    query = search_orders(g.actor, form.to_filter()).options(*carrier_loaders())
-    page = paginate(query, per_page=ORDERS_PER_PAGE)
+    page = order_list(g.actor, form.to_filter(), ORDERS_PER_PAGE, items=True)
     return render_page_or_block(
         "store/orders.html", "table", form=form, page=page, manager_kinds=MANAGER_KINDS
     )
