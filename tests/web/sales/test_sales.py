@@ -8,12 +8,14 @@ from app.jobs import commit
 from app.messages import render
 from app.ordering.states import OrderStatus, buyer_label
 from app.wholesale.models import ShipMethod
-from tests.factories import make_buyer, make_user
+from app.wholesale.services import upload_slips
+from tests.factories import actor_of, make_buyer, make_user
 from tests.support.wholesale_world import (
     CUSTOMER_PHONE,
     client_of,
     confirmed,
     order_of,
+    png_file,
     shipped_to,
     sms_to,
 )
@@ -237,3 +239,21 @@ def test_a_visitor_is_sent_to_log_in(world, client):
     response = client.get("/sales/")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
+
+
+def test_tabs_of_work_to_do_carry_their_count_and_finished_ones_none(world, client, login):
+    waiting = [order_of(world) for _ in range(2)]
+    confirmed(world, waiting[0])
+    done = shipped_to(world, order_of(world))
+    stream, name = png_file()
+    upload_slips(done, [(name, stream)], actor_of(world.driver))
+    commit()
+    login(world.manager)
+    page = client.get("/sales/").text
+    tabs = {
+        link.split(">")[-1].strip()
+        for link in page.split('<a href="/sales/?tab=')[1:]
+        for link in [link.split("</a>")[0]]
+    }
+    assert "待确认 1" in tabs and "待发货 1" in tabs  # work to do, counted
+    assert "已送达" in tabs and "全部" in tabs  # finished and all: no number to keep up
