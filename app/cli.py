@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 
 from app.deadlines.cli import deadlines_cli
 from app.demo_data import DEMO_PASSWORD, DEMO_USERS, load_demo_data
-from app.jobs import commit, dispatch_pending
+from app.jobs import dispatch_pending, unit_of_work
 from app.worker import work
 
 jobs_cli = AppGroup("jobs", help="Background jobs (the outbox and RQ workers).")
@@ -42,8 +42,8 @@ def print_logins() -> None:
 
 def seed() -> None:
     """Load the demo data (idempotent) and print the demo logins."""
-    created = load_demo_data()
-    commit()
+    with unit_of_work():
+        created = load_demo_data()
     click.echo(f"demo data: {created['users']} users, {created['products']} products created")
     print_logins()
 

@@ -22,7 +22,7 @@ from sqlalchemy import delete, select, update
 from app.clock import utcnow
 from app.deadlines.models import Deadline
 from app.extensions import db
-from app.jobs import commit
+from app.jobs import unit_of_work
 from app.upsert import upsert_into
 
 log = logging.getLogger(__name__)
@@ -114,15 +114,15 @@ def sweep(now: datetime | None = None, limit: int = 500) -> SweepResult:
     up the rest.
     """
     now = now or utcnow()
-    due = list(
-        db.session.scalars(
-            select(Deadline.id)
-            .where(Deadline.done_at.is_(None), Deadline.due_at <= now)
-            .order_by(Deadline.attempts, Deadline.due_at, Deadline.id)
-            .limit(limit)
+    with unit_of_work():  # ends what the session held and the read: each deadline is its own
+        due = list(
+            db.session.scalars(
+                select(Deadline.id)
+                .where(Deadline.done_at.is_(None), Deadline.due_at <= now)
+                .order_by(Deadline.attempts, Deadline.due_at, Deadline.id)
+                .limit(limit)
+            )
         )
-    )
-    commit()  # end the read; each deadline below is its own transaction
     result = SweepResult()
     for deadline_id in due:
         outcome = apply_due(deadline_id, now)
@@ -136,14 +136,17 @@ def sweep(now: datetime | None = None, limit: int = 500) -> SweepResult:
         log.warning("deadline sweep hit its limit of %d; the rest wait for the next sweep", limit)
     for func in list(_periodic):
         try:
-            func()
-            commit()
+            with unit_of_work():
+                func()
             result.periodic += 1
         except Exception:
-            db.session.rollback()
             result.periodic_failed += 1
             log.exception("periodic work %s failed during the deadline sweep", _name(func))
     return result
+
+
+class NoHandler(LookupError):
+    """A deadline of a kind nobody registered (its domain is not loaded, or was removed)."""
 
 
 def apply_due(deadline_id: int, now: datetime | None = None) -> Outcome:
@@ -155,44 +158,41 @@ def apply_due(deadline_id: int, now: datetime | None = None) -> Outcome:
     """
     now = now or utcnow()
     try:
-        claimed = db.session.execute(
-            update(Deadline)
-            .where(Deadline.id == deadline_id, Deadline.done_at.is_(None), Deadline.due_at <= now)
-            .values(done_at=utcnow())
-            .returning(Deadline.kind, Deadline.subject_id)
-            .execution_options(synchronize_session=False)
-        ).one_or_none()
-        if claimed is None:
-            db.session.rollback()
-            return Outcome.SKIPPED
-        kind, subject_id = claimed
-        handler = _handlers.get(kind)
-        if handler is None:
-            db.session.rollback()
-            log.error("deadline %s: no handler registered for kind %r", deadline_id, kind)
-            _record_failure(deadline_id, f"no handler registered for deadline kind {kind!r}")
-            return Outcome.FAILED
-        handler(subject_id)
-        commit()  # the handler's work, the claim, and the jobs it deferred go out together
+        with unit_of_work():  # the handler's work, the claim and its deferred jobs go together
+            claimed = db.session.execute(
+                update(Deadline)
+                .where(
+                    Deadline.id == deadline_id, Deadline.done_at.is_(None), Deadline.due_at <= now
+                )
+                .values(done_at=utcnow())
+                .returning(Deadline.kind, Deadline.subject_id)
+                .execution_options(synchronize_session=False)
+            ).one_or_none()
+            if claimed is None:
+                return Outcome.SKIPPED  # another sweep applied it, or it moved: nothing written
+            kind, subject_id = claimed
+            handler = _handlers.get(kind)
+            if handler is None:
+                raise NoHandler(f"no handler registered for deadline kind {kind!r}")
+            handler(subject_id)
     except Exception as exc:
-        db.session.rollback()
         log.exception("deadline %s failed; it stays open for the next sweep", deadline_id)
-        _record_failure(deadline_id, f"{type(exc).__name__}: {exc}")
+        error = str(exc) if isinstance(exc, NoHandler) else f"{type(exc).__name__}: {exc}"
+        _record_failure(deadline_id, error)
         return Outcome.FAILED
     return Outcome.APPLIED
 
 
 def _record_failure(deadline_id: int, error: str) -> None:
     try:
-        db.session.execute(
-            update(Deadline)
-            .where(Deadline.id == deadline_id, Deadline.done_at.is_(None))
-            .values(attempts=Deadline.attempts + 1, last_error=error[:ERROR_LENGTH])
-            .execution_options(synchronize_session=False)
-        )
-        db.session.commit()
+        with unit_of_work():
+            db.session.execute(
+                update(Deadline)
+                .where(Deadline.id == deadline_id, Deadline.done_at.is_(None))
+                .values(attempts=Deadline.attempts + 1, last_error=error[:ERROR_LENGTH])
+                .execution_options(synchronize_session=False)
+            )
     except Exception:
-        db.session.rollback()
         log.exception("could not record the failure of deadline %s", deadline_id)
 
 

@@ -1,7 +1,7 @@
 """Background jobs through a transactional outbox: `defer()` now, RQ (or in-process) after commit."""
 
 from app.jobs.outbox import count_stuck, defer, job, reclaim_lost, retry_stuck
-from app.jobs.runner import commit, dispatch_pending, outcome_unknown
+from app.jobs.runner import commit, dispatch_pending, outcome_unknown, unit_of_work
 
 __all__ = [
     "commit",
@@ -12,4 +12,5 @@ __all__ = [
     "outcome_unknown",
     "reclaim_lost",
     "retry_stuck",
+    "unit_of_work",
 ]

@@ -11,6 +11,8 @@ taken and does nothing. The outcome (done, or back for a retry) is committed aft
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any, NamedTuple
@@ -44,6 +46,18 @@ def commit() -> None:
     ids = take_committed()
     if ids:
         dispatch(ids)
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """One unit of work outside a request (a deadline, a periodic chore, a CLI command): its
+    writes commit together and its jobs are handed over after, or on an error none of it is kept."""
+    try:
+        yield
+    except BaseException:
+        db.session.rollback()
+        raise
+    commit()
 
 
 def dispatch(ids: list[int]) -> int:
