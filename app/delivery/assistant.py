@@ -34,9 +34,14 @@ class AssistantCourier:
         ship_with_assistant(order, actor)
 
 
+def may_set_dispatch_mode(actor: Actor) -> bool:
+    """Only a platform operator switches the mode; customer service may look."""
+    return actor.role == Role.OPERATOR
+
+
 def set_dispatch_mode(mode: str, actor: Actor) -> DispatchSettings:
     """Switch between grab and assign mode; tasks already created keep the mode they got."""
-    if actor.role != Role.OPERATOR:
+    if not may_set_dispatch_mode(actor):
         raise Forbidden(OPERATOR_SETS_MODE())
     if mode not in MODE_LABELS:
         raise InvalidInput(CHOOSE_MODE())

@@ -49,6 +49,7 @@ PUSHED = define("pushed_to_assistant", N_("推送至配送助手"))
 SHIPPED_BY_ASSISTANT = define("shipped_by_assistant", N_("发货方式：配送助手"))
 RIDER_ON_TASK = define("rider_on_task", N_("骑手 %(name)s %(phone)s"))
 RIDER_DELIVERED = define("rider_delivered", N_("骑手已送达"))
+ANNOUNCE_SUMMARY = define("job_announce_task", N_("推送骑手：订单 %(no)s"))
 ENDED_WITH_ORDER = define("task_ended_with_order", N_("订单已完成，配送单随之结束"))
 
 
@@ -77,7 +78,7 @@ def ship_with_assistant(order: Order, actor: Actor) -> DeliveryTask:
     if not move_order_once(
         order, OrderStatus.SHIPPED, actor, SHIPPED_BY_ASSISTANT(), courier_confirms=True
     ):
-        existing = _task_of(order)  # shipped already: by 配送助手 (a double submit) or not
+        existing = task_of(order)  # shipped already: by 配送助手 (a double submit) or not
         if existing is None:
             raise IllegalTransition(
                 MOVE_NOT_ALLOWED(
@@ -97,9 +98,6 @@ def ship_with_assistant(order: Order, actor: Actor) -> DeliveryTask:
     record_event(order.id, actor, None, TaskStatus.WAITING, PUSHED(), machine="delivery")
     defer(announce_task, task.id, summary=ANNOUNCE_SUMMARY(no=order.no))
     return task
-
-
-ANNOUNCE_SUMMARY = define("job_announce_task", N_("推送骑手：订单 %(no)s"))
 
 
 def _move_task(
@@ -131,6 +129,11 @@ def _move_task(
     task_moved.send(task, frm=frm, to=to, actor=actor)
     if to == TaskStatus.DELIVERED:
         task_delivered.send(task, actor=actor)
+
+
+def may_grab(task: DeliveryTask) -> bool:
+    """Still waiting for a rider: the pool's 抢单 button shows."""
+    return task.status == TaskStatus.WAITING and task.rider_id is None
 
 
 def grab_task(task: DeliveryTask, actor: Actor) -> bool:
@@ -192,7 +195,7 @@ def advance_task(task: DeliveryTask, to: str, actor: Actor) -> bool:
 
 
 def cancel_task_of(order: Order) -> None:
-    task = _task_of(order)
+    task = task_of(order)
     if task is not None and task.status not in TASK_MACHINE.terminal:
         _move_task(task, TaskStatus.CANCELLED, SYSTEM, rider_check=False)
 
@@ -200,14 +203,15 @@ def cancel_task_of(order: Order) -> None:
 def end_task_with_order(order: Order) -> None:
     """The order was completed by someone else first (the platform): the task ends too, as
     delivered if a rider has it (their commission stands), cancelled if nobody took it."""
-    task = _task_of(order)
+    task = task_of(order)
     if task is None or task.status in TASK_MACHINE.terminal:
         return
     to = TaskStatus.CANCELLED if task.status == TaskStatus.WAITING else TaskStatus.DELIVERED
     _move_task(task, to, SYSTEM, rider_check=False, note=ENDED_WITH_ORDER())
 
 
-def _task_of(order: Order) -> DeliveryTask | None:
+def task_of(order: Order) -> DeliveryTask | None:
+    """The order's same-city delivery task, if it went by 配送助手."""
     return db.session.execute(
         select(DeliveryTask).where(DeliveryTask.order_id == order.id)
     ).scalar_one_or_none()
@@ -264,7 +268,7 @@ def tasks_awaiting_assignment(actor: Actor) -> list[DeliveryTask]:
 
 def assignable_task(order: Order) -> DeliveryTask | None:
     """The order's task if staff may hand it to a rider now (assign mode, still waiting)."""
-    task = _task_of(order)
+    task = task_of(order)
     if task and task.status == TaskStatus.WAITING and task.mode == DispatchMode.ASSIGN:
         return task
     return None

@@ -16,6 +16,7 @@ from app.extensions import db
 from app.i18n_markers import N_
 from app.messages import define
 from app.ordering.models import CartItem
+from app.ordering.payment import SAME_CITY_METHODS
 from app.stores.models import Store, StoreKind
 from app.stores.services import ensure_store_open
 from app.upsert import upsert_into
@@ -59,6 +60,13 @@ class Cart:
     @property
     def total_fen(self) -> int:
         return sum(group.total_fen for group in self.groups)
+
+    @property
+    def cash_on_delivery_only(self) -> bool:
+        """A same-city store in the cart takes nothing but cash on delivery (for now)."""
+        return len(SAME_CITY_METHODS) == 1 and any(
+            group.store.kind == StoreKind.SAME_CITY for group in self.groups
+        )
 
     @property
     def store_ids(self) -> list[int]:

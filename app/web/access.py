@@ -28,10 +28,6 @@ def choose_grant(portal: str) -> RoleGrant | None:
     return grant
 
 
-def current_actor() -> Actor | None:
-    return g.get("actor")
-
-
 def portal_guard(portal: str) -> Callable[[], object]:
     """A blueprint before_request: log in, hold a role of this portal, and act as it."""
     visitors = PORTALS[portal].visitors

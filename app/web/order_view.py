@@ -14,7 +14,8 @@ from flask import g
 from sqlalchemy import select
 
 from app.accounts.models import ROLE_LABELS, SYSTEM_ROLE
-from app.delivery.models import TASK_MACHINE, DeliveryTask
+from app.delivery.models import TASK_MACHINE
+from app.delivery.services import task_of
 from app.extensions import db
 from app.i18n_markers import N_
 from app.messages import MASKED_AUDIENCES, mask_phone, render
@@ -24,6 +25,7 @@ from app.stores.models import BusinessStatus
 from app.web.i18n import pgettext, translate
 from app.web.portals import PORTALS
 from app.wholesale.models import Fulfilment, SlipPhoto
+from app.wholesale.services import slips_of
 
 SHUT_BEFORE_SHIPPING = N_("该商户已关闭，若已付款，请联系商家处理")
 SHUT_AFTER_SHIPPING = N_("该商户已关闭，若之后未收到货，请联系商家处理")
@@ -96,9 +98,7 @@ class OrderView:
 
 
 def _carrier(order: Order, reader: str) -> tuple[Carrier | None, str]:
-    task = db.session.execute(
-        select(DeliveryTask).where(DeliveryTask.order_id == order.id)
-    ).scalar_one_or_none()
+    task = task_of(order)
     if task is not None:
         status = translate(TASK_MACHINE.label(task.status))
         if task.rider is None:
@@ -161,11 +161,7 @@ def order_view(order: Order, reader: str | None = None) -> OrderView:
     reader = reader or audience()
     carrier, delivery_status = _carrier(order, reader)
     fulfilment = db.session.get(Fulfilment, order.id)
-    slips = list(
-        db.session.execute(
-            select(SlipPhoto).where(SlipPhoto.order_id == order.id).order_by(SlipPhoto.id)
-        ).scalars()
-    )
+    slips = slips_of(order)
     return OrderView(
         order=order,
         reader=reader,

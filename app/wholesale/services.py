@@ -299,6 +299,10 @@ def driver_orders(actor: Actor, tab: str) -> Select:
     return orders_visible_to(actor).where(Order.status == status).order_by(ordering, Order.id)
 
 
+# Orders a region's sales manager handles (confirm, ship), not the store that sells them.
+MANAGED_KINDS = (StoreKind.WHOLESALE,)
+
+
 def awaits_confirmation(order: Order) -> bool:
     """A wholesale order the manager (or customer service) still has to confirm."""
     return order.kind == StoreKind.WHOLESALE and order.status == OrderStatus.PENDING_CONFIRM

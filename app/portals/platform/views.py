@@ -6,8 +6,7 @@ from flask import Blueprint, abort, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from app.accounts.models import Role
-from app.delivery.assistant import MODE_LABELS, set_dispatch_mode
+from app.delivery.assistant import MODE_LABELS, may_set_dispatch_mode, set_dispatch_mode
 from app.delivery.scope import task_for
 from app.delivery.services import (
     active_riders,
@@ -241,7 +240,7 @@ def _delivery_page(form: DispatchModeForm, notice: str = "") -> dict:
         modes=MODE_LABELS,
         waiting=tasks_awaiting_assignment(g.actor),
         notice=notice,
-        may_set_mode=g.actor.role == Role.OPERATOR,
+        may_set_mode=may_set_dispatch_mode(g.actor),
     )
 
 

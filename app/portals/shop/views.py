@@ -14,7 +14,6 @@ from app.extensions import db
 from app.messages import NOTE
 from app.ordering.cart import Cart, add_to_cart, cart_of, set_cart_quantity
 from app.ordering.models import Order
-from app.ordering.payment import SAME_CITY_METHODS
 from app.ordering.scope import order_numbered, orders_visible_to
 from app.ordering.services import awaits_buyer_receipt, confirm_receipt, place_orders
 from app.stores.models import KIND_LABELS, Store, StoreKind
@@ -102,7 +101,6 @@ def checkout():
             "下单成功，共 %(num)s 个订单", "下单成功，共 %(num)s 个订单", len(placed.orders)
         )
         return see_other(url_for("shop.orders"), message)
-    cod_only = any(group.store.kind == StoreKind.SAME_CITY for group in cart.groups)
     return render_page_or_block(
         "shop/checkout.html",
         "checkout_form",
@@ -110,7 +108,7 @@ def checkout():
         form=form,
         cart=cart,
         addresses=addresses,
-        cod_only=cod_only and len(SAME_CITY_METHODS) == 1,
+        cod_only=cart.cash_on_delivery_only,
     )
 
 

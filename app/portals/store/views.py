@@ -23,13 +23,14 @@ from app.ordering.scope import order_for
 from app.ordering.search import count_new_orders, latest_order_id
 from app.ordering.services import accept_order, awaits_acceptance, awaits_shipment, reject_order
 from app.printing.services import reprint_order, request_test_print
-from app.stores.models import Store, StoreKind
+from app.stores.models import Store
 from app.stores.services import set_printer, store_of
 from app.web.access import portal_guard
 from app.web.bounds import int_arg
 from app.web.order_list import order_list
 from app.web.order_view import order_view
 from app.web.rendering import render_page_or_block, see_other
+from app.wholesale.services import MANAGED_KINDS
 
 from .forms import OrderFilterForm, PrinterForm, RejectForm, ShipForm
 
@@ -37,7 +38,6 @@ bp = Blueprint("store", __name__)
 bp.before_request(portal_guard("store"))
 
 ORDERS_PER_PAGE = 20
-MANAGER_KINDS = (StoreKind.WHOLESALE,)  # orders a region's sales manager handles, not the store
 
 
 @bp.after_request
@@ -79,7 +79,7 @@ def orders():
     form.validate()
     page = order_list(g.actor, form.to_filter(), ORDERS_PER_PAGE, items=True)
     return render_page_or_block(
-        "store/orders.html", "table", form=form, page=page, manager_kinds=MANAGER_KINDS
+        "store/orders.html", "table", form=form, page=page, manager_kinds=MANAGED_KINDS
     )
 
 
@@ -103,7 +103,7 @@ def _detail(order: Order, status: int = 200, **forms):
     actions = {
         "accept": awaits_acceptance(order),
         "ship": awaits_shipment(order) and bool(ship_form.method.choices),
-        "manager_handles": order.kind in MANAGER_KINDS,
+        "manager_handles": order.kind in MANAGED_KINDS,
     }
     return render_page_or_block(
         "store/order.html",
