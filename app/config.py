@@ -101,6 +101,9 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")  # per address
     # per phone number, whatever the address; a successful login starts the count again
     LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per 15 minutes")
+    # SMS verification codes (app/accounts/codes.py): sends per phone and per address
+    SMS_CODE_PHONE_LIMIT = os.environ.get("SMS_CODE_PHONE_LIMIT", "5 per hour")
+    SMS_CODE_IP_LIMIT = os.environ.get("SMS_CODE_IP_LIMIT", "20 per hour")
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh_CN", "en")
@@ -113,6 +116,8 @@ class Config:
     MAX_CONTENT_LENGTH = 9 * MAX_PHOTO_BYTES + 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 500 * 1024
     SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "log")  # log | aliyun | tencent
+    GEOCODER = os.environ.get("GEOCODER", "standin")  # standin | amap (高德 Web 服务, AMAP_KEY)
+    AMAP_KEY = os.environ.get("AMAP_KEY", "")
     STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")  # local | s3
     SIGNED_URL_SECONDS = int(os.environ.get("SIGNED_URL_SECONDS", "300"))
     DEADLINE_SWEEP_SECONDS = int(os.environ.get("DEADLINE_SWEEP_SECONDS", "30"))

@@ -1,16 +1,22 @@
 """Imports every domain's models so the mapper and Alembic see all tables (no models here)."""
 
-from app.accounts.models import Address, Member, RoleGrant, User
-from app.catalog.models import Product, Sku
+from app.accounts.models import Address, Member, MemberLevel, RoleGrant, SmsCode, User
+from app.catalog.models import CatalogSettings, Product, Sku
 from app.deadlines.models import Deadline
 from app.delivery.models import DeliveryTask, DispatchSettings
 from app.jobs.models import OutboxJob
 from app.notifications.models import SmsMessage
 from app.ordering.models import CartItem, Checkout, Order, OrderEvent, OrderItem
-from app.stores.models import Store
+from app.stores.models import MerchantSettings, Store, StoreApplication, StoreEvent
 from app.wholesale.models import Fulfilment, Region, SlipPhoto
 
 __all__ = [
+    "StoreEvent",
+    "StoreApplication",
+    "MerchantSettings",
+    "CatalogSettings",
+    "SmsCode",
+    "MemberLevel",
     "Address",
     "CartItem",
     "Checkout",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -56,8 +56,12 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(50))
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # None for a person who signed up with an SMS code and never set a password
+    password_hash: Mapped[str | None] = mapped_column(String(255))
     plate_no: Mapped[str | None] = mapped_column(String(20))  # drivers' vehicle plate
+    # A sales manager's sign-up link (their QR code) carries this; customers who sign up through
+    # it are tagged to the manager and the manager's region.
+    referral_code: Mapped[str | None] = mapped_column(String(16), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
     # Moves on when the person logs out, is disabled or loses a role: every session made
     # before then stops loading them (see get_id and app._load_user).
@@ -72,7 +76,7 @@ class User(UserMixin, db.Model):
         self.password_hash = generate_password_hash(password, method=password_hash_method())
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return self.password_hash is not None and check_password_hash(self.password_hash, password)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -106,13 +110,33 @@ class RoleGrant(db.Model):
 
 
 class MemberStatus(StrEnum):
+    INCOMPLETE = "incomplete"  # 待完善资料: signed up, profile not submitted
     PENDING = "pending"  # 待审核
     APPROVED = "approved"  # 已通过
     REJECTED = "rejected"  # 已拒绝
 
 
+MEMBER_STATUS_LABELS = {
+    MemberStatus.INCOMPLETE: N_("待完善资料"),
+    MemberStatus.PENDING: N_("待审核"),
+    MemberStatus.APPROVED: N_("已通过"),
+    MemberStatus.REJECTED: N_("已拒绝"),
+}
+
+
+class MemberLevel(db.Model):
+    """A wholesale price level (普通会员, 银牌, 金牌); approval gives a member one."""
+
+    __tablename__ = "member_levels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(20), unique=True)
+    rank: Mapped[int] = mapped_column(default=0)  # the order levels are listed in
+
+
 class Member(db.Model):
-    """A buyer's wholesale membership: region, manager and approval by customer service."""
+    """A buyer's wholesale membership: region, manager, the profile they submit and the approval
+    by customer service (the level it gives, or the reason it was refused)."""
 
     __tablename__ = "members"
 
@@ -123,10 +147,22 @@ class Member(db.Model):
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     shop_name: Mapped[str] = mapped_column(String(100), default="")
     wechat: Mapped[str] = mapped_column(String(50), default="")
-    status: Mapped[str] = mapped_column(String(20), default=MemberStatus.PENDING)
+    status: Mapped[str] = mapped_column(String(20), default=MemberStatus.INCOMPLETE)
     approved_at: Mapped[datetime | None]
+    level_id: Mapped[int | None] = mapped_column(ForeignKey("member_levels.id"))
+    # the profile (完善资料): photos are storage keys, re-encoded JPEGs
+    contact_name: Mapped[str] = mapped_column(String(50), default="")
+    contact_phone: Mapped[str] = mapped_column(String(20), default="")
+    address: Mapped[str] = mapped_column(String(255), default="")
+    shop_photo_key: Mapped[str | None] = mapped_column(String(255))
+    licence_photo_key: Mapped[str | None] = mapped_column(String(255))
+    submitted_at: Mapped[datetime | None]
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reject_reason: Mapped[str] = mapped_column(String(200), default="")
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+    level: Mapped[MemberLevel | None] = relationship()
 
     @property
     def approved(self) -> bool:
@@ -140,5 +176,37 @@ class Address(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     contact_name: Mapped[str] = mapped_column(String(50))
     contact_phone: Mapped[str] = mapped_column(String(20))
+    province: Mapped[str] = mapped_column(String(20), default="")
+    city: Mapped[str] = mapped_column(String(20), default="")
+    district: Mapped[str] = mapped_column(String(20), default="")
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    # the whole address as one line (province city district detail): what an order copies
     text: Mapped[str] = mapped_column(String(255))
+    # WGS-84 degrees from the geocoding adapter or the phone; None when neither gave them
+    lat: Mapped[float | None]
+    lng: Mapped[float | None]
     is_default: Mapped[bool] = mapped_column(default=False)
+
+
+class CodePurpose(StrEnum):
+    LOGIN = "login"  # 验证码登录 (signs up a phone that has no account yet)
+    RESET = "reset"  # 忘记密码
+
+
+class SmsCode(db.Model):
+    """A verification code sent by SMS: 6 digits, kept only as a keyed hash, valid 5 minutes,
+    spent by one right answer or by too many wrong ones."""
+
+    __tablename__ = "sms_codes"
+    __table_args__ = (
+        Index("ix_sms_codes_phone_purpose_created", "phone", "purpose", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    purpose: Mapped[str] = mapped_column(String(10))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    wrong_tries: Mapped[int] = mapped_column(default=0)
+    used_at: Mapped[datetime | None]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -29,7 +31,25 @@ class Sku(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     spec: Mapped[str] = mapped_column(String(100), default="")
-    price_fen: Mapped[int]
+    price_fen: Mapped[int]  # for a wholesale store: the wholesale price approved members pay
+    # the retail price shown to visitors and members not approved, when the platform's setting
+    # says they see one (CatalogSettings.outsider_prices); None: they see no price
+    retail_price_fen: Mapped[int | None]
     stock: Mapped[int] = mapped_column(default=0)
 
     product: Mapped[Product] = relationship(back_populates="skus")
+
+
+class OutsiderPrices(StrEnum):
+    RETAIL = "retail"  # visitors and members not approved see the retail price
+    NONE = "none"  # they see no price ("审核通过后可见")
+
+
+class CatalogSettings(db.Model):
+    """The platform's catalog rules (one row, made by the migration)."""
+
+    __tablename__ = "catalog_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # what people who may not buy wholesale see on a wholesale store's products
+    outsider_prices: Mapped[str] = mapped_column(String(10), default=OutsiderPrices.NONE)

@@ -1,4 +1,8 @@
-"""Every blueprint, mounted where the portal registry (`app.web.portals`) says."""
+"""Every blueprint, mounted where the portal registry (`app.web.portals`) says.
+
+A portal package's `__init__` imports the modules that add routes to its blueprint beside
+`views.py`, so importing the blueprint brings all of its pages.
+"""
 
 from __future__ import annotations
 

@@ -40,7 +40,15 @@ PORTALS: dict[str, Portal] = {
         Portal("sales", N_("业务端"), (Role.SALES_MANAGER,), "phone", "sales"),
         Portal("driver", N_("司机端"), (Role.DRIVER,), "phone", "driver", features=ON_THE_ROAD),
         Portal("rider", N_("配送员"), (Role.RIDER,), "phone", "rider", features=ON_THE_ROAD),
-        Portal("shop", N_("商城"), (Role.BUYER,), "phone", "buyer", visitors=True),
+        Portal(
+            "shop",
+            N_("商城"),
+            (Role.BUYER,),
+            "phone",
+            "buyer",
+            visitors=True,
+            features=("geolocation",),  # an address from where the phone is, with consent
+        ),
     )
 }
 ROLE_PORTAL: dict[str, str] = {
