@@ -30,12 +30,20 @@ ALIYUN_CODES = {
     "new_order": "SMS_100000002",
     "driver_assigned": "SMS_100000003",
     "order_shipping": "SMS_100000004",
+    "verify_code": "SMS_100000005",
+    "member_rejected": "SMS_100000006",
+    "store_approved": "SMS_100000007",
+    "store_rejected": "SMS_100000008",
 }
 TENCENT_IDS = {
     "member_approved": "2000001",
     "new_order": "2000002",
     "driver_assigned": "2000003",
     "order_shipping": "2000004",
+    "verify_code": "2000005",
+    "member_rejected": "2000006",
+    "store_approved": "2000007",
+    "store_rejected": "2000008",
 }
 
 
