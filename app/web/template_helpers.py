@@ -16,6 +16,7 @@ from app.ordering import payment, states
 from app.ordering.states import MANAGER_LABELS, ORDER_MACHINE
 from app.stores.models import Store
 from app.web.i18n import pgettext, translate
+from app.web.icons import icon
 from app.web.order_view import render_message, shut_store_notice
 from app.web.portals import PORTALS
 from app.wholesale.models import Region
@@ -94,6 +95,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(role_label, "role_label")
     app.add_template_filter(portal_label, "portal_label")
     app.add_template_filter(translate, "translated")
+    app.add_template_global(icon, "icon")
     app.add_template_global(buyer_label, "buyer_label")
     app.add_template_global(grant_label, "grant_label")
     app.add_template_global(csrf_field, "csrf_field")
