@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.accounts.levels import install_member_levels
 from app.accounts.models import Address, Member, MemberStatus, Role, RoleGrant, User
 from app.catalog.models import Product, Sku
+from app.catalog.services import install_catalog_settings
 from app.clock import utcnow
 from app.delivery.services import install_dispatch_settings
 from app.extensions import db
 from app.stores.models import Store, StoreKind
+from app.stores.services import install_merchant_settings
 from app.wholesale.models import Region
 
 DEMO_PASSWORD = "demo1234"
@@ -121,6 +124,9 @@ def load_demo_data() -> dict[str, int]:
         defaults=dict(contact_name="周会员", contact_phone="13800000007", is_default=True),
     )
     install_dispatch_settings()
+    install_merchant_settings()
+    install_catalog_settings()
+    install_member_levels()
     return created
 
 

@@ -15,8 +15,11 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from app import create_app
+from app.accounts.levels import install_member_levels
+from app.catalog.services import install_catalog_settings
 from app.delivery.services import install_dispatch_settings
 from app.extensions import db
+from app.stores.services import install_merchant_settings
 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -136,6 +139,9 @@ def _empty_all_tables(app) -> None:
 def install_singletons() -> None:
     """Rows the migration creates once (the next test finds the world as a fresh install)."""
     install_dispatch_settings()
+    install_merchant_settings()
+    install_catalog_settings()
+    install_member_levels()
     db.session.commit()
 
 
