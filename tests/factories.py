@@ -7,7 +7,7 @@ import itertools
 from sqlalchemy import select
 
 from app.accounts.actor import Actor
-from app.accounts.models import Address, Member, MemberStatus, Role, RoleGrant, User
+from app.accounts.models import Address, Member, MemberLevel, MemberStatus, Role, RoleGrant, User
 from app.catalog.models import Product, Sku
 from app.extensions import db
 from app.jobs import commit
@@ -88,6 +88,12 @@ def grant(
     return row
 
 
+def _first_level_id() -> int:
+    return db.session.execute(
+        select(MemberLevel.id).order_by(MemberLevel.rank).limit(1)
+    ).scalar_one()
+
+
 def make_buyer(region: Region | None = None, approved: bool = True, **kw) -> User:
     user = make_user(Role.BUYER, **kw)
     db.session.add(
@@ -105,6 +111,7 @@ def make_buyer(region: Region | None = None, approved: bool = True, **kw) -> Use
                 user_id=user.id,
                 region_id=region.id,
                 status=MemberStatus.APPROVED if approved else MemberStatus.PENDING,
+                level_id=_first_level_id() if approved else None,
             )
         )
     db.session.flush()
