@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+
+from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from app.accounts.levels import install_member_levels
@@ -11,7 +14,8 @@ from app.catalog.services import install_catalog_settings
 from app.clock import utcnow
 from app.delivery.services import install_dispatch_settings
 from app.extensions import db
-from app.stores.models import Store, StoreKind
+from app.storage import get_storage
+from app.stores.models import ApplicationStatus, Store, StoreApplication, StoreKind
 from app.stores.services import install_merchant_settings
 from app.wholesale.models import Region
 
@@ -39,7 +43,37 @@ DEMO_USERS = [
     ("13800000005", "刘师傅", Role.DRIVER, "region:海口", "琼A·D1234"),
     ("13800000006", "赵骑手", Role.RIDER, None, None),
     ("13800000007", "周会员", Role.BUYER, None, None),
+    ("13800000008", "吴老板", Role.BUYER, None, None),  # a wholesale member awaiting approval
+    ("13800000009", "孙店长", Role.BUYER, None, None),  # applied to open a store
 ]
+# name -> (latitude, longitude, average spend in fen): where the mall measures distance from
+STORE_PLACES = {
+    "椰城小厨": (20.0300, 110.3270, 3500),
+    "海南批发供应": (20.0050, 110.2900, 0),
+    "海甸糖水铺": (20.0560, 110.3380, 1800),
+    "府城粉店": (19.9900, 110.3560, 2200),
+}
+MORE_STORES = {
+    "海甸糖水铺": dict(
+        category="甜品饮品",
+        phone="0898-66000003",
+        address="海口市美兰区海甸岛和平大道 12 号",
+        intro="清补凉、椰奶冻，现做现卖",
+        delivery_fee_fen=200,
+    ),
+    "府城粉店": dict(
+        category="粉面",
+        phone="0898-66000004",
+        address="海口市琼山区府城大道 36 号",
+        intro="海南粉、抱罗粉，老字号",
+        delivery_fee_fen=300,
+    ),
+}
+MORE_PRODUCTS = {
+    "海甸糖水铺": [("清补凉", "碗", [("大碗", 1600, 80)]), ("椰奶冻", "份", [("标准", 1200, 60)])],
+    "府城粉店": [("海南粉", "碗", [("大碗", 1500, 100), ("小碗", 1100, 100)])],
+}
+RETAIL_PRICES = {"椰子汁": 800, "矿泉水": 200}  # what outsiders may see, per platform setting
 
 
 def _get_or_create(model, defaults: dict | None = None, **keys):
@@ -81,6 +115,16 @@ def load_demo_data() -> dict[str, int]:
             ),
         ),
     }
+    for name, fields in MORE_STORES.items():
+        stores[name] = _get_or_create(
+            Store, name=name, defaults=dict(kind=StoreKind.SAME_CITY, **fields)
+        )
+        for product, unit, skus in MORE_PRODUCTS[name]:
+            created["products"] += _add_product(stores[name], product, unit, "", 1, skus)
+    for name, (lat, lng, spend) in STORE_PLACES.items():
+        store = stores[name]
+        if store.lat is None:
+            store.lat, store.lng, store.avg_spend_fen = lat, lng, spend
     for name, unit, skus in FOOD_PRODUCTS:
         created["products"] += _add_product(stores["椰城小厨"], name, unit, "", 1, skus)
     for name, unit, pack, min_qty, skus in WHOLESALE_PRODUCTS:
@@ -103,8 +147,23 @@ def load_demo_data() -> dict[str, int]:
             RoleGrant, user_id=user.id, role=role, store_id=store_id, region_id=region_id
         )
 
-    buyer = db.session.execute(select(User).filter_by(phone="13800000007")).scalar_one()
-    manager = db.session.execute(select(User).filter_by(phone="13800000004")).scalar_one()
+    def person(phone: str) -> User:
+        return db.session.execute(select(User).filter_by(phone=phone)).scalar_one()
+
+    install_dispatch_settings()
+    install_merchant_settings()
+    install_catalog_settings()
+    levels = install_member_levels()
+    owner, manager = person("13800000003"), person("13800000004")
+    for name in ("椰城小厨", "海南批发供应"):
+        stores[name].owner_id = stores[name].owner_id or owner.id
+    manager.referral_code = manager.referral_code or "HKCHEN01"
+    for product in db.session.execute(select(Product)).scalars():
+        for sku in product.skus:
+            if product.name in RETAIL_PRICES and sku.retail_price_fen is None:
+                sku.retail_price_fen = RETAIL_PRICES[product.name]
+
+    buyer = person("13800000007")
     _get_or_create(
         Member,
         user_id=buyer.id,
@@ -113,21 +172,94 @@ def load_demo_data() -> dict[str, int]:
             manager_id=manager.id,
             shop_name="周记便利店",
             wechat="zhou_bianli",
+            contact_name="周会员",
+            contact_phone="13800000007",
+            address="海口市美兰区海甸岛人民大道 58 号",
             status=MemberStatus.APPROVED,
+            level_id=levels[0].id,
+            submitted_at=utcnow(),
             approved_at=utcnow(),
         ),
     )
     _get_or_create(
         Address,
         user_id=buyer.id,
-        text="海口市美兰区海甸岛人民大道 58 号 2 栋 101",
-        defaults=dict(contact_name="周会员", contact_phone="13800000007", is_default=True),
+        text="海南省海口市美兰区海甸岛人民大道 58 号 2 栋 101",
+        defaults=dict(
+            contact_name="周会员",
+            contact_phone="13800000007",
+            province="海南省",
+            city="海口市",
+            district="美兰区",
+            detail="海甸岛人民大道 58 号 2 栋 101",
+            lat=20.0540,
+            lng=110.3300,
+            is_default=True,
+        ),
     )
-    install_dispatch_settings()
-    install_merchant_settings()
-    install_catalog_settings()
-    install_member_levels()
+    _pending_member(person("13800000008"), regions["海口"], manager)
+    _pending_application(person("13800000009"))
     return created
+
+
+def _pending_member(user: User, region: Region, manager: User) -> None:
+    """吴老板 signed up through 陈经理's link and sent his profile: customer service reviews it."""
+    if db.session.get(Member, user.id) is not None:
+        return
+    db.session.add(
+        Member(
+            user_id=user.id,
+            region_id=region.id,
+            manager_id=manager.id,
+            shop_name="吴家士多店",
+            wechat="wu_shiduo",
+            contact_name="吴老板",
+            contact_phone=user.phone,
+            address="海口市龙华区金贸西路 9 号",
+            shop_photo_key=_demo_photo(f"members/{user.id}/shop-demo.jpg", (214, 90, 49)),
+            licence_photo_key=_demo_photo(f"members/{user.id}/licence-demo.jpg", (60, 120, 200)),
+            status=MemberStatus.PENDING,
+            submitted_at=utcnow(),
+        )
+    )
+    db.session.flush()
+
+
+def _pending_application(user: User) -> None:
+    """孙店长 applied to open a same-city store: the platform reviews it."""
+    exists = db.session.execute(select(StoreApplication.id).filter_by(user_id=user.id)).first()
+    if exists:
+        return
+    db.session.add(
+        StoreApplication(
+            user_id=user.id,
+            status=ApplicationStatus.PENDING,
+            fields={
+                "shop_name": "孙记椰子鸡",
+                "category": "美食",
+                "kind": StoreKind.SAME_CITY.value,
+                "contact": "孙店长",
+                "phone": user.phone,
+                "address": "海口市龙华区国贸路 66 号",
+                "intro": "文昌鸡、椰子鸡火锅",
+            },
+            licence_key=_demo_photo(f"applications/{user.id}/licence-demo.jpg", (60, 160, 90)),
+            agreement_accepted_at=utcnow(),
+        )
+    )
+    db.session.flush()
+
+
+def _demo_photo(key: str, colour: tuple[int, int, int]) -> str:
+    """A plain picture standing in for a photo the person would take, stored under `key`."""
+    image = Image.new("RGB", (640, 480), colour)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((40, 40, 600, 440), outline=(255, 255, 255), width=8)
+    draw.line((40, 40, 600, 440), fill=(255, 255, 255), width=4)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    get_storage().put(key, buffer.getvalue(), "image/jpeg")
+    return key
 
 
 def _add_product(store: Store, name: str, unit: str, pack: str, min_qty: int, skus) -> int:
