@@ -118,6 +118,8 @@ class Config:
     SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "log")  # log | aliyun | tencent
     GEOCODER = os.environ.get("GEOCODER", "standin")  # standin | amap (高德 Web 服务, AMAP_KEY)
     AMAP_KEY = os.environ.get("AMAP_KEY", "")
+    # where the amap geocoder sends its requests (app.geo.standin.AmapGeocodeStandin in tests)
+    AMAP_BASE_URL = os.environ.get("AMAP_BASE_URL", "https://restapi.amap.com")
     STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")  # local | s3
     SIGNED_URL_SECONDS = int(os.environ.get("SIGNED_URL_SECONDS", "300"))
     DEADLINE_SWEEP_SECONDS = int(os.environ.get("DEADLINE_SWEEP_SECONDS", "30"))

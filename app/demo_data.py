@@ -259,6 +259,8 @@ def _demo_photo(key: str, colour: tuple[int, int, int]) -> str:
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=80)
     get_storage().put(key, buffer.getvalue(), "image/jpeg")
+    # the thumbnail lists show sits beside it (x.jpg, x.thumb.jpg), as for uploaded photos
+    get_storage().put(key.removesuffix(".jpg") + ".thumb.jpg", buffer.getvalue(), "image/jpeg")
     return key
 
 

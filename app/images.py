@@ -14,6 +14,7 @@ stays near 130 MB. The caller decodes one photo at a time and keeps only the sma
 from __future__ import annotations
 
 import io
+import uuid
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -23,6 +24,7 @@ from PIL.JpegImagePlugin import JpegImageFile
 from app.errors import InvalidInput
 from app.i18n_markers import N_
 from app.messages import define
+from app.storage import put_in_transaction
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")  # what phones make (an MPO is a JPEG); no HEIC decoder
 MAX_SIDE = 2000  # stored photos are scaled down to this longest side
@@ -145,3 +147,17 @@ def _next(previous: Image.Image, following: Image.Image) -> Image.Image:
     if following is not previous:
         previous.close()
     return following
+
+
+def thumb_key(key: str) -> str:
+    """Where a photo's thumbnail is kept, beside it: stores/3/ab12.jpg → stores/3/ab12.thumb.jpg."""
+    return key.removesuffix(".jpg") + ".thumb.jpg"
+
+
+def keep_photo(folder: str, image: CleanImage) -> str:
+    """Store a cleaned photo under a new name in `folder`, and its thumbnail beside it, both
+    removed again if the current transaction ends without a commit; the photo's key."""
+    key = f"{folder}/{uuid.uuid4().hex}.jpg"
+    put_in_transaction(key, image.data, "image/jpeg")
+    put_in_transaction(thumb_key(key), thumbnail(image).data, "image/jpeg")
+    return key

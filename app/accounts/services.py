@@ -10,24 +10,14 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.actor import Actor
-from app.accounts.models import Address, RoleGrant, User, password_hash_method
+from app.accounts.addresses import addresses_of  # noqa: F401 (its old home: re-exported)
+from app.accounts.models import RoleGrant, User, password_hash_method
 from app.errors import Forbidden
 from app.extensions import db
 from app.i18n_markers import N_
 from app.messages import define
 
 STAFF_MANAGES_PEOPLE = define("staff_manages_people", N_("只有平台人员可以停用账号或收回角色"))
-
-
-def addresses_of(user_id: int) -> list[Address]:
-    """The default address first, then in the order they were added."""
-    return list(
-        db.session.execute(
-            select(Address)
-            .where(Address.user_id == user_id)
-            .order_by(Address.is_default.desc(), Address.id)
-        ).scalars()
-    )
 
 
 @cache

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.clock import utcnow
 from app.extensions import db
 from app.i18n_markers import N_
-from app.notifications.templates import render_sms
+from app.notifications.templates import SECRET_PARAMS, render_sms
 
 SMS_STATUS_LABELS = {"pending": N_("待发送"), "sent": N_("已发送"), "failed": N_("失败")}
 SMS_STATUS_BADGES = {"pending": "waiting", "sent": "completed", "failed": "closed"}
@@ -34,3 +34,14 @@ class SmsMessage(db.Model):
     def text(self) -> str:
         """The message as the phone shows it (rendered from the template, never stored)."""
         return render_sms(self.template, self.params)
+
+    @property
+    def shown_text(self) -> str:
+        """The message as pages that list messages show it: secrets (a verification code)
+        replaced by asterisks, one per character. Only the provider gets `text`."""
+        secret = SECRET_PARAMS.get(self.template, ())
+        params = {
+            name: "*" * len(str(value)) if name in secret else value
+            for name, value in (self.params or {}).items()
+        }
+        return render_sms(self.template, params)

@@ -23,7 +23,7 @@ def queue_sms(phone: str, template: str, to_name: str = "", **params) -> SmsMess
     defer(
         send_sms,
         message.id,
-        summary=SMS_SUMMARY(text=message.text, to=to_name or phone),
+        summary=SMS_SUMMARY(text=message.shown_text, to=to_name or phone),  # no secrets
     )
     return message
 

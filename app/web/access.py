@@ -9,7 +9,7 @@ from flask import abort, g, redirect, request, session, url_for
 from flask_login import current_user
 
 from app.accounts.actor import Actor
-from app.accounts.models import RoleGrant
+from app.accounts.models import Role, RoleGrant
 from app.web.portals import PORTALS, portal_of_role
 
 
@@ -70,8 +70,10 @@ def portal_landing(role: str) -> str | None:
 
 
 def landing_url_for(user) -> str:
-    """After login, each person lands on the portal of their first role."""
-    for grant in user.grants:
+    """After login, each person lands on the portal of their first role; a person who works
+    somewhere lands at work: a member who opened a store lands on /store, not the storefront."""
+    at_work = sorted(user.grants, key=lambda grant: grant.role == Role.BUYER)  # stable
+    for grant in at_work:
         url = portal_landing(grant.role)
         if url:
             session["grant_id"] = grant.id

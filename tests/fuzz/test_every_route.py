@@ -34,6 +34,14 @@ FIELDS = (
     "address_id", "payment_method", "checkout_key", "printer_host", "printer_port",
     "printer_encoding", "status", "q", "store", "kind", "date_from", "date_to", "page", "since",
     "phone", "tab", "next", "remark_1", "remark_2",
+    # people and merchants
+    "code", "password", "password2", "ref", "name", "role", "plate_no", "region", "region_id",
+    "contact", "contact_name", "contact_phone", "province", "city", "district", "detail", "lat",
+    "lng", "make_default", "shop_name", "wechat", "address", "level_id", "checked", "confirmed",
+    "step", "outsider_prices", "agree", "agreement", "multi_merchant", "approval_required",
+    "category", "intro", "announcement", "opens_at", "closes_at", "all_day", "avg_spend",
+    "service_phone", "service_wechat", "return_address", "after_sales_enabled", "stars", "shown",
+    "remove_logo", "remove_images", "rule_shop_name", "rule_licence",
 )  # fmt: skip
 WORDS = (
     "", " ", "0", "1", "-1", "99999999999999999999999", "1e400", "NaN", "cod", "assistant",

@@ -7,13 +7,17 @@ from __future__ import annotations
 import io
 
 from PIL import Image
+from sqlalchemy import select
 
-from app.accounts.models import Role, User
+from app.accounts.models import Address, Member, MemberStatus, Role, User
+from app.clock import utcnow
 from app.delivery.models import DeliveryTask
 from app.delivery.services import grab_task, ship_with_assistant
 from app.extensions import db
 from app.jobs import commit
 from app.ordering.cart import add_to_cart
+from app.storage import get_storage
+from app.stores.models import ApplicationStatus, StoreApplication
 from app.wholesale.services import upload_slips
 from tests.factories import actor_of, make_product, make_store, make_user, place_order
 from tests.support.wholesale_world import build_world, order_of, shipped_to
@@ -24,6 +28,14 @@ def jpeg_file() -> tuple[str, io.BytesIO]:
     Image.new("RGB", (64, 48), "white").save(out, "JPEG")
     out.seek(0)
     return "slip.jpg", out
+
+
+def stored_photo(key: str) -> str:
+    """A JPEG and its thumbnail (`x.jpg` beside `x.thumb.jpg`) in storage; the photo's key."""
+    data = jpeg_file()[1].getvalue()
+    get_storage().put(key, data, "image/jpeg")
+    get_storage().put(key.removesuffix(".jpg") + ".thumb.jpg", data, "image/jpeg")
+    return key
 
 
 def build_one_of_everything() -> dict[str, list[tuple[User, dict[str, list[int]]]]]:
@@ -48,10 +60,50 @@ def build_one_of_everything() -> dict[str, list[tuple[User, dict[str, list[int]]
     operator = make_user(Role.OPERATOR, name="张运营")
     service = make_user(Role.SERVICE, name="李客服")
     add_to_cart(buyer.id, rice.skus[0].id, 1)
+    # the store's logo and a picture; the member's profile photos; an application to review
+    store.logo_key = stored_photo(f"stores/{store.id}/logo.jpg")
+    store.images = [stored_photo(f"stores/{store.id}/front.jpg")]
+    member = db.session.get(Member, buyer.id)
+    member.shop_photo_key = stored_photo(f"members/{buyer.id}/shop.jpg")
+    member.licence_photo_key = stored_photo(f"members/{buyer.id}/licence.jpg")
+    # the driver also buys wholesale for his own shop: staff review him, and may disable him
+    db.session.add(
+        Member(
+            user_id=world.driver.id,
+            region_id=world.haikou.id,
+            shop_name="刘记士多",
+            status=MemberStatus.PENDING,
+            shop_photo_key=stored_photo(f"members/{world.driver.id}/shop.jpg"),
+            licence_photo_key=stored_photo(f"members/{world.driver.id}/licence.jpg"),
+            submitted_at=utcnow(),
+        )
+    )
+    application = StoreApplication(
+        user_id=buyer.id,
+        status=ApplicationStatus.PENDING,
+        fields={"shop_name": "周记椰子鸡", "contact": "周会员", "phone": buyer.phone},
+        licence_key=stored_photo(f"applications/{buyer.id}/licence.jpg"),
+        agreement_accepted_at=utcnow(),
+    )
+    db.session.add(application)
     commit()
+    address = db.session.execute(
+        select(Address.id).where(Address.user_id == buyer.id).limit(1)
+    ).scalar_one()
+    store_ids = [store.id, world.product.store_id]
+    images = {"store_id": [store.id], "n": [1]}
 
     both = [city_order.id, wholesale_order.id]
-    staff_ids = {"order_id": [*both, waiting_order.id], "task_id": [task.id]}
+    staff_ids = {
+        "order_id": [*both, waiting_order.id],
+        "task_id": [task.id],
+        "store_id": store_ids,
+        "fmt": ["csv", "xlsx"],
+        "user_id": [world.driver.id],
+        "kind": ["shop", "licence"],
+        "region_id": [world.haikou.id],
+        "application_id": [application.id],
+    }
     region_ids = {"order_id": [wholesale_order.id, waiting_order.id]}
     return {
         "platform": [(operator, staff_ids), (service, staff_ids)],
@@ -64,12 +116,14 @@ def build_one_of_everything() -> dict[str, list[tuple[User, dict[str, list[int]]
                 buyer,
                 {
                     "no": [city_order.no, wholesale_order.no],  # buyers' URLs carry the number
-                    "store_id": [store.id, world.product.store_id],
+                    "store_id": store_ids,
+                    "address_id": [address],
+                    "kind": ["shop", "licence"],
                 },
             )
         ],
         "media": [
-            (person, {"photo_id": [photo.id]})
+            (person, {"photo_id": [photo.id], **images})
             for person in (operator, world.manager, world.driver, buyer)
         ],
     }

@@ -24,7 +24,7 @@ from app.ordering.scope import order_for
 from app.ordering.services import change_status_by_staff
 from app.ordering.states import ORDER_MACHINE
 from app.stores.models import KIND_LABELS
-from app.stores.services import all_stores, stores_newest_first
+from app.stores.services import all_stores
 from app.web.access import portal_guard
 from app.web.i18n import translate
 from app.web.order_list import order_list
@@ -225,12 +225,6 @@ def retry_jobs():
     return see_other(
         url_for(".jobs", status=shown if shown in JOB_STATUS_LABELS else None), message
     )
-
-
-@bp.get("/stores")
-def stores():
-    page = paginate(stores_newest_first(), per_page=LOG_PER_PAGE)
-    return render_page_or_block("platform/stores.html", page=page, kinds=KIND_LABELS)
 
 
 def _delivery_page(form: DispatchModeForm, notice: str = "") -> dict:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import qrcode
+import qrcode.image.svg
 from flask import Blueprint, abort, g, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 
+from app.accounts.signup import make_referral_code, referral_code_of
 from app.extensions import db
 from app.ordering.models import Order
 from app.ordering.scope import order_for
@@ -131,3 +135,27 @@ def ship(order_id: int):
     ship_other_way(order, form.method.data, form.remark.data, g.actor)
     message = _("已发货，短信已通知客户；客户收货后需自行确认收货")
     return see_other(url_for(".order", order_id=order.id), message)
+
+
+def _qr_svg(text: str) -> Markup:
+    """The QR code of `text` as an inline <svg> (no style attribute: the CSP allows none), drawn
+    at 260 px (its viewBox scales it), big enough for any phone's camera."""
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, border=2)
+    svg = image.get_image()
+    svg.set("width", "260")
+    svg.set("height", "260")
+    svg.set("role", "img")
+    svg.set("aria-label", _("注册二维码"))
+    return Markup(image.to_string(encoding="unicode"))
+
+
+@bp.route("/qr", methods=["GET", "POST"])
+def qr():
+    """我的二维码: customers who sign up through it are tagged to this manager and region.
+    The code is made by the first POST (生成二维码); a GET only reads."""
+    if request.method == "POST":
+        make_referral_code(g.actor)
+        return see_other(url_for(".qr"))
+    code = referral_code_of(g.actor)
+    link = url_for("auth.signup", ref=code, _external=True) if code else None
+    return render_page_or_block("sales/qr.html", link=link, svg=_qr_svg(link) if link else None)

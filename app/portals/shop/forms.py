@@ -8,6 +8,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -15,9 +16,19 @@ from wtforms import (
     StringField,
     ValidationError,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from app.accounts.addresses import (
+    BAD_CONTACT_PHONE,
+    LOCATION_OUTSIDE_CHINA,
+    MAX_DETAIL,
+    MAX_NAME,
+    MAX_REGION,
+    PHONE_PATTERN,
+    AddressFields,
+)
 from app.accounts.models import Address
+from app.geo import Point, in_china
 from app.ordering.payment import PAYMENT_METHODS
 from app.web.bounds import ID_RANGE, MAX_QUANTITY, QUANTITY_RANGE
 
@@ -100,4 +111,82 @@ def checkout_form(addresses: list[Address], store_ids: list[int]) -> CheckoutFor
         form.checkout_key.data = secrets.token_hex(16)
         default = next((a for a in addresses if a.is_default), addresses[0] if addresses else None)
         form.address_id.data = default.id if default else None
+    return form
+
+
+# --- the address book -------------------------------------------------------------------------
+
+
+def _strip(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _no_control_characters(form, field) -> None:
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in field.data or ""):
+        raise ValidationError(_l("不能包含特殊字符"))
+
+
+def _address_part(label, required_message, max_length: int, required: bool = True):
+    return StringField(
+        label,
+        filters=[_strip],
+        validators=[
+            DataRequired(required_message) if required else Optional(),
+            Length(max=max_length, message=_l("最多 %(max)s 字")),
+            _no_control_characters,
+        ],
+    )
+
+
+class AddressForm(ShopForm):
+    contact_name = _address_part(_l("收货人"), _l("请填写收货人"), MAX_NAME)
+    contact_phone = StringField(
+        _l("联系电话"),
+        filters=[_strip],
+        validators=[
+            DataRequired(_l("请填写联系电话")),
+            Regexp(PHONE_PATTERN, message=_l(BAD_CONTACT_PHONE.text)),
+        ],
+    )
+    province = _address_part(_l("省份"), _l("请填写省份"), MAX_REGION)
+    city = _address_part(_l("城市"), _l("请填写城市"), MAX_REGION)
+    district = _address_part(_l("区县"), None, MAX_REGION, required=False)
+    detail = _address_part(_l("详细地址"), _l("请填写详细地址"), MAX_DETAIL)
+    make_default = BooleanField(_l("设为默认地址"))
+    # Filled by static/js/geolocate.js after the person taps 使用当前位置 (and the browser asked
+    # them); empty otherwise, and then the address is geocoded when saved.
+    lat = HiddenField(filters=[_strip], validators=[Length(max=32)])
+    lng = HiddenField(filters=[_strip], validators=[Length(max=32)])
+
+    def validate_lat(self, field) -> None:
+        if (field.data or self.lng.data) and self.point() is None:
+            raise ValidationError(_l(LOCATION_OUTSIDE_CHINA.text))
+
+    def point(self) -> Point | None:
+        """The phone's location: two finite numbers inside China, else None."""
+        try:
+            lat, lng = float(self.lat.data or ""), float(self.lng.data or "")
+        except ValueError:
+            return None
+        return Point(lat, lng) if in_china(lat, lng) else None
+
+    def fields(self) -> AddressFields:
+        return AddressFields(
+            contact_name=self.contact_name.data,
+            contact_phone=self.contact_phone.data,
+            province=self.province.data,
+            city=self.city.data,
+            district=self.district.data or "",
+            detail=self.detail.data,
+            point=self.point(),
+            make_default=bool(self.make_default.data),
+        )
+
+
+def address_form(address: Address | None = None) -> AddressForm:
+    """The form to add an address, or to change `address` (drawn with what it holds now)."""
+    form = AddressForm()
+    if address is not None and not form.is_submitted():  # a post says everything itself
+        form.process(obj=address)
+        form.lat.data = form.lng.data = ""  # a new tap on 使用当前位置 sends fresh ones
     return form

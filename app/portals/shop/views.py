@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.orm import selectinload
 
+from app.accounts.members import price_viewer, shown_prices
 from app.accounts.services import addresses_of
 from app.catalog.services import products_of
 from app.errors import InvalidInput
@@ -16,8 +17,10 @@ from app.ordering.cart import Cart, add_to_cart, cart_of, set_cart_quantity
 from app.ordering.models import Order
 from app.ordering.scope import order_numbered, orders_visible_to
 from app.ordering.services import awaits_buyer_receipt, confirm_receipt, place_orders
+from app.stores.mall import DEFAULT_SORT, SORTS, mall_origin, mall_stores
 from app.stores.models import KIND_LABELS, Store, StoreKind
-from app.stores.services import closed_notice, open_stores, shows_products
+from app.stores.profile import store_image_url
+from app.stores.services import closed_notice, shows_products
 from app.web.access import actor_required, portal_guard
 from app.web.order_view import order_view, render_message
 from app.web.paging import paginate
@@ -39,19 +42,47 @@ def _cart() -> Cart | None:
 
 @bp.get("/")
 def index():
-    return render_page_or_block("shop/index.html", stores=open_stores(), badges=BADGED_KINDS)
+    """The mall: open stores, sorted by ?sort=, distances from the buyer's chosen address
+    (?address=, else their default) or the phone's location (?lat=&lng=)."""
+    sort = request.args.get("sort", DEFAULT_SORT)
+    sort = sort if sort in SORTS else DEFAULT_SORT
+    addresses = addresses_of(g.actor.user_id) if g.actor else []
+    args = request.args
+    origin = mall_origin(
+        addresses,
+        args.get("address", type=int),
+        args.get("lat", type=float),
+        args.get("lng", type=float),
+    )
+    return render_page_or_block(
+        "shop/index.html",
+        stores=mall_stores(sort, origin),
+        sort=sort,
+        sorts=SORTS,
+        origin=origin,
+        origin_args=origin.args if origin else {},
+        addresses=addresses,
+        badges=BADGED_KINDS,
+        logo_url=store_image_url,
+    )
 
 
 @bp.get("/stores/<int:store_id>")
 def store(store_id: int):
     store = db.session.get(Store, store_id) or abort(404)
     notice = closed_notice(store)
+    products = products_of(store, listed_only=True) if shows_products(store) else []
+    viewer = price_viewer(g.actor)
+    skus = (sku for product in products for sku in product.skus)
     return render_page_or_block(
         "shop/store.html",
         store=store,
         closed_message=render_message(notice) if notice else "",
         may_buy=notice is None,
-        products=products_of(store, listed_only=True) if shows_products(store) else [],
+        products=products,
+        prices=shown_prices(skus, viewer, store.kind),  # sku id → fen, None: not for them
+        viewer=viewer,
+        wholesale=store.kind == StoreKind.WHOLESALE,
         cart=_cart(),
     )
 

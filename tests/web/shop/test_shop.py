@@ -73,7 +73,8 @@ def test_visitor_sees_products_and_is_asked_to_log_in_to_buy(client, app):
     assert "加入购物车" not in page
 
 
-def test_store_page_steps_the_quantity_by_the_pack_size(client, buyer):
+def test_store_page_steps_the_quantity_by_the_pack_size(client, login):
+    login(make_buyer(region=make_region()))  # an approved wholesale member may buy here
     store = make_store(kind=StoreKind.WHOLESALE)
     product = make_product(store, "椰子汁 1L", price_fen=650, min_order_qty=12)
     product.pack_unit = "12瓶/箱"
