@@ -38,10 +38,11 @@ class SmsMessage(db.Model):
     @property
     def shown_text(self) -> str:
         """The message as pages that list messages show it: secrets (a verification code)
-        replaced by asterisks, one per character. Only the provider gets `text`."""
+        as six asterisks, whatever they were (once sent, the row keeps no copy). Only the
+        provider gets `text`."""
         secret = SECRET_PARAMS.get(self.template, ())
         params = {
-            name: "*" * len(str(value)) if name in secret else value
+            name: "******" if name in secret else value
             for name, value in (self.params or {}).items()
         }
         return render_sms(self.template, params)

@@ -15,6 +15,7 @@ import json
 import logging
 import string
 import uuid
+from collections import deque
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -120,9 +121,12 @@ def _e164(phone: str) -> str:
 
 @SMS.register("log")
 class LogProvider:
-    """Writes messages to the log; the SmsMessage rows are the readable record."""
+    """Writes messages to the log (development and tests: nothing leaves the machine) and keeps
+    the last few in `inbox`, the phones' side, where a developer or a test reads a verification
+    code (the SmsMessage rows keep no secret once it is sent)."""
 
     name = "log"
+    inbox: deque[tuple[str, str, str]] = deque(maxlen=200)  # (phone, template, text), oldest first
 
     def __init__(self, config: Mapping[str, Any] | None = None) -> None:
         pass
@@ -130,7 +134,16 @@ class LogProvider:
     def send(self, phone: str, template: str, params: dict[str, str | int], text: str) -> str:
         ref = uuid.uuid4().hex[:16]
         log.info("SMS to %s [%s] %s: %s", phone, ref, template, text)
+        self.inbox.append((phone, template, text))
         return ref
+
+
+def last_text_to(phone: str, template: str) -> str | None:
+    """The newest message of `template` the log provider sent to `phone` (development, tests)."""
+    for to, sent_template, text in reversed(LogProvider.inbox):
+        if to == phone and sent_template == template:
+            return text
+    return None
 
 
 @SMS.register("aliyun")

@@ -9,6 +9,7 @@ from app.extensions import db
 from app.jobs import job
 from app.notifications.models import SmsMessage
 from app.notifications.providers import build_provider
+from app.notifications.templates import SECRET_PARAMS
 
 
 @job("sms")
@@ -23,3 +24,7 @@ def send_sms(message_id: int) -> None:
     message.provider = provider.name
     message.status = "sent"
     message.sent_at = utcnow()
+    # a secret (a verification code) is needed only until the phone has it: keep no copy
+    secrets = SECRET_PARAMS.get(message.template, ())
+    if secrets:
+        message.params = {k: ("" if k in secrets else v) for k, v in message.params.items()}

@@ -72,6 +72,13 @@ class Cart:
     def store_ids(self) -> list[int]:
         return [group.store.id for group in self.groups]
 
+    @property
+    def delivered_by_distance(self) -> list[str]:
+        """The same-city stores in the cart: their delivery depends on how far the address is."""
+        return [
+            group.store.name for group in self.groups if group.store.kind == StoreKind.SAME_CITY
+        ]
+
 
 def cart_lines(buyer_id: int) -> list[CartItem]:
     return list(

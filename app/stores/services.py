@@ -50,25 +50,10 @@ def ensure_store_open(store: Store) -> None:
         raise DomainError(notice)
 
 
-def open_stores() -> list[Store]:
-    """The mall lists only stores that are open for business (SPEC §2), oldest first."""
-    return list(
-        db.session.execute(
-            select(Store)
-            .where(Store.business_status == BusinessStatus.OPEN)
-            .order_by(Store.created_at, Store.id)
-        ).scalars()
-    )
-
-
 def all_stores() -> list[tuple[int, str]]:
-    """Every store's id and name, for filter menus."""
-    return list(db.session.execute(select(Store.id, Store.name).order_by(Store.name)).all())
-
-
-def stores_newest_first():
-    """The platform's store list, as a query the page paginates."""
-    return select(Store).order_by(Store.created_at.desc(), Store.id.desc())
+    """Every store's id and name (deleted ones left out), for filter menus."""
+    query = select(Store.id, Store.name).where(Store.deleted_at.is_(None)).order_by(Store.name)
+    return list(db.session.execute(query).all())
 
 
 def store_of(actor: Actor) -> Store:

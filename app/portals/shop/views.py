@@ -69,7 +69,9 @@ def index():
 
 @bp.get("/stores/<int:store_id>")
 def store(store_id: int):
-    store = db.session.get(Store, store_id) or abort(404)
+    store = db.session.get(Store, store_id)
+    if store is None or store.deleted_at is not None:  # a deleted store is gone for buyers
+        abort(404)
     notice = closed_notice(store)
     products = products_of(store, listed_only=True) if shows_products(store) else []
     viewer = price_viewer(g.actor)

@@ -11,6 +11,7 @@ from app.accounts.models import Role, SmsCode, User
 from app.extensions import db
 from app.notifications.models import SmsMessage
 from tests.factories import PASSWORD, make_user
+from tests.support.sms import code_sent_to
 
 PHONE = "13612345678"
 NEW = "a-new-password"
@@ -18,17 +19,7 @@ HX = {"HX-Request": "true"}
 
 
 def _code(phone: str = PHONE) -> str:
-    db.session.expire_all()
-    return (
-        db.session.execute(
-            select(SmsMessage)
-            .where(SmsMessage.phone == phone, SmsMessage.template == "verify_code")
-            .order_by(SmsMessage.id.desc())
-        )
-        .scalars()
-        .first()
-        .params["code"]
-    )
+    return code_sent_to(phone)
 
 
 def _person() -> User:

@@ -10,6 +10,7 @@ from app.accounts.models import Member, MemberStatus, Role, SmsCode, User
 from app.extensions import db
 from app.notifications.models import SmsMessage
 from tests.factories import make_region, make_user
+from tests.support.sms import code_sent_to
 
 PHONE = "13712345678"
 HX = {"HX-Request": "true"}
@@ -17,16 +18,7 @@ HX = {"HX-Request": "true"}
 
 def _code(phone: str = PHONE) -> str:
     db.session.expire_all()
-    return (
-        db.session.execute(
-            select(SmsMessage)
-            .where(SmsMessage.phone == phone, SmsMessage.template == "verify_code")
-            .order_by(SmsMessage.id.desc())
-        )
-        .scalars()
-        .first()
-        .params["code"]
-    )
+    return code_sent_to(phone)
 
 
 def _count(model) -> int:

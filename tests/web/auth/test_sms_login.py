@@ -17,6 +17,7 @@ from app.extensions import db
 from app.jobs.models import OutboxJob
 from app.notifications.models import SmsMessage
 from tests.factories import PASSWORD, make_user
+from tests.support.sms import code_sent_to
 
 PHONE = "13912345678"
 HX = {"HX-Request": "true"}
@@ -34,17 +35,7 @@ def _send(client, phone: str = PHONE, headers=None, address: str = "10.0.0.1", *
 
 def _code(phone: str = PHONE) -> str:
     """The code in the newest SMS to the phone, as the person reads it on their phone."""
-    db.session.expire_all()
-    message = (
-        db.session.execute(
-            select(SmsMessage)
-            .where(SmsMessage.phone == phone, SmsMessage.template == "verify_code")
-            .order_by(SmsMessage.id.desc())
-        )
-        .scalars()
-        .first()
-    )
-    return message.params["code"]
+    return code_sent_to(phone)
 
 
 def _log_in(client, code: str, phone: str = PHONE, **query):

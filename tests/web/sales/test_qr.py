@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from app.accounts.models import Member, Role, User
 from app.extensions import db
-from app.notifications.models import SmsMessage
 from tests.factories import make_user
+from tests.support.sms import code_sent_to
 from tests.support.wholesale_world import client_of
 
 
@@ -59,12 +59,7 @@ def test_a_customer_signing_up_through_the_qr_code_is_tagged_to_manager_and_regi
     assert "业务经理 王经理 邀请您注册" in page
     ref = target.query.removeprefix("ref=")
     customer.post("/sms-code/signup", data={"phone": "13711112222", "ref": ref})
-    db.session.expire_all()
-    code = (
-        db.session.execute(select(SmsMessage).where(SmsMessage.phone == "13711112222"))
-        .scalar_one()
-        .params["code"]
-    )
+    code = code_sent_to("13711112222")
     signed_up = customer.post("/signup", data={"phone": "13711112222", "code": code, "ref": ref})
     assert signed_up.status_code == 303
 

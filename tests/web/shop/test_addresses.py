@@ -496,3 +496,27 @@ def test_the_last_free_place_goes_to_one_of_two_at_once(racing):
 
     assert sorted(statuses) == [303] + [409] * (TWINS - 1)
     assert len(book(user)) == MAX_ADDRESSES
+
+
+def test_checkout_says_when_an_address_cannot_be_measured_for_same_city_delivery(client, buyer):
+    food = make_store(name="椰城小厨")
+    add_to_cart(buyer.id, make_product(food).skus[0].id, 1)
+    unplaced = Address(
+        user_id=buyer.id,
+        contact_name="周",
+        contact_phone="13800000007",
+        text="某处",
+        is_default=True,
+    )
+    placed = Address(
+        user_id=buyer.id, contact_name="周", contact_phone="13800000007", text="海甸岛",
+        lat=20.054, lng=110.33,
+    )  # fmt: skip
+    db.session.add_all([unplaced, placed])
+    commit()
+
+    page = client.get("/shop/checkout").get_data(as_text=True)
+
+    note = "该地址未定位，椰城小厨 无法计算配送距离；可编辑地址或使用当前位置"
+    assert page.count(note) == 1  # under the address without coordinates only
+    assert page.index("某处") < page.index(note) < page.index("海甸岛")

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.accounts.models import Address, Member, MemberStatus, Role
 from app.catalog.models import Sku
+from app.clock import utcnow
 from app.delivery.services import grab_task, ship_with_assistant
 from app.extensions import db
 from app.jobs import commit
@@ -390,3 +391,13 @@ def test_order_centre_warns_when_the_store_has_shut_down(client, buyer):
     page = client.get("/shop/orders").get_data(as_text=True)
 
     assert "该商户已关闭，若已付款，请联系商家处理" in page
+
+
+def test_a_deleted_store_is_gone_for_buyers(client, buyer):
+    store = make_store(name="旧店")
+    make_product(store, "清补凉")
+    store.deleted_at = utcnow()
+    commit()
+
+    assert client.get(f"/shop/stores/{store.id}").status_code == 404
+    assert "旧店" not in client.get("/shop/").get_data(as_text=True)
