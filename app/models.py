@@ -1,7 +1,22 @@
 """Imports every domain's models so the mapper and Alembic see all tables (no models here)."""
 
 from app.accounts.models import Address, Member, MemberLevel, RoleGrant, SmsCode, User
-from app.catalog.models import CatalogSettings, Product, Sku
+from app.catalog.models import (
+    Brand,
+    CatalogSettings,
+    Category,
+    CategoryParam,
+    Product,
+    ProductEvent,
+    Review,
+    Sku,
+    SkuLevelPrice,
+    SpecName,
+    SpecValue,
+    StockMovement,
+    Tag,
+    Unit,
+)
 from app.deadlines.models import Deadline
 from app.delivery.models import DeliveryTask, DispatchSettings
 from app.jobs.models import OutboxJob
@@ -11,6 +26,17 @@ from app.stores.models import MerchantSettings, Store, StoreApplication, StoreEv
 from app.wholesale.models import Fulfilment, Region, SlipPhoto
 
 __all__ = [
+    "Unit",
+    "Tag",
+    "StockMovement",
+    "SpecValue",
+    "SpecName",
+    "SkuLevelPrice",
+    "Review",
+    "ProductEvent",
+    "CategoryParam",
+    "Category",
+    "Brand",
     "StoreEvent",
     "StoreApplication",
     "MerchantSettings",

@@ -529,8 +529,12 @@ def sees_wholesale_prices(actor: Actor | None) -> bool:
 
 
 def _wholesale_price(sku: Sku, level_id: int | None) -> int:
-    """The price a member of this level pays. One price for every level today; per-level prices
-    (SPEC §3, the catalog issue) are looked up here, falling back to `price_fen`."""
+    """The price a member of this level pays: the SKU's price for the level, else its base
+    price (a blank level price means the base; SPEC §3). Load `Sku.level_prices` with the
+    SKUs (selectinload) when pricing a page."""
+    for level_price in sku.level_prices:
+        if level_price.level_id == level_id:
+            return level_price.price_fen
     return sku.price_fen
 
 

@@ -56,7 +56,7 @@ def sms_rows(server, phone: str, template: str) -> list[SmsMessage]:
 
 
 def sign_up(person, phone: str, password: str = "", path: str = "/signup"):
-    """注册 with the code the SMS log holds; lands where a new buyer lands."""
+    """注册 with the code the phone got (its SMS is in the log too); lands where a new buyer lands."""
     page = person.page
     page.goto(path if path.startswith("http") else person.server.url + path)
     page.fill("#code-phone", phone)
