@@ -1,5 +1,5 @@
 """The storefront: views.py defines the blueprint, the other modules add its pages."""
 
-from app.portals.shop import addresses, apply, member, views
+from app.portals.shop import addresses, apply, catalog, member, reviews, views
 
-__all__ = ["addresses", "apply", "member", "views"]
+__all__ = ["addresses", "apply", "catalog", "member", "reviews", "views"]
