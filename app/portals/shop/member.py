@@ -114,7 +114,8 @@ def profile():
         form.contact_phone.data = form.contact_phone.data or current_user.phone
         return _profile_page(member, form)
     form = ProfileForm()
-    if not form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if not (form.photos_chosen(member) and valid):
         return _profile_page(member, form, 422)
     try:
         submit_profile(

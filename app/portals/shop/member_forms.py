@@ -8,7 +8,14 @@ from flask_wtf.file import FileField
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
-from app.accounts.members import CONTACT_PHONE, PROFILE_MAX, ProfileFields
+from app.accounts.members import (
+    CHOOSE_LICENCE_PHOTO,
+    CHOOSE_SHOP_PHOTO,
+    CONTACT_PHONE,
+    PROFILE_MAX,
+    ProfileFields,
+)
+from app.web.order_view import render_message
 
 
 def _strip(value: str | None) -> str:
@@ -46,6 +53,17 @@ class ProfileForm(FlaskForm):
     # real image is submit_profile's rule: the service says so.
     shop_photo = FileField(_l("店门照片"))
     licence_photo = FileField(_l("营业执照"))
+
+    def photos_chosen(self, member) -> bool:
+        """Each photo not on file yet must come with this submit: said at its field together
+        with the other fields' errors, not one round later."""
+        for field, on_file, message in (
+            (self.shop_photo, member.shop_photo_key, CHOOSE_SHOP_PHOTO),
+            (self.licence_photo, member.licence_photo_key, CHOOSE_LICENCE_PHOTO),
+        ):
+            if not on_file and self.upload(field) is None:
+                field.errors = [*field.errors, render_message(message())]
+        return not (self.shop_photo.errors or self.licence_photo.errors)
 
     def fields(self) -> ProfileFields:
         return ProfileFields(

@@ -318,3 +318,17 @@ def test_an_approved_member_sees_the_wholesale_price_and_may_order(client, login
     assert db.session.execute(select(CartItem).filter_by(user_id=user.id)).scalar() is not None
     me = client.get("/shop/me").get_data(as_text=True)
     assert "已通过" in me and "普通会员" in me
+
+
+def test_an_empty_profile_says_every_missing_thing_at_once(client, login):
+    buyer = make_user(Role.BUYER)
+    db.session.add(Member(user_id=buyer.id, status=MemberStatus.INCOMPLETE))
+    commit()
+    login(buyer)
+
+    page = client.post("/shop/me/profile", data={})
+
+    assert page.status_code == 422
+    text = page.get_data(as_text=True)
+    assert "请上传店门照片" in text and "请上传营业执照照片" in text
+    assert "请填写微信号" in text  # the text fields' errors come in the same answer
