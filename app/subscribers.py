@@ -3,6 +3,7 @@
 A new domain adds its own `subscribers` module here; the publishing domain is never edited.
 """
 
+from app.catalog import deadlines as _catalog_deadlines  # noqa: F401  (定时上架)
 from app.deadlines import tasks as _deadline_tasks  # noqa: F401  (the sweep job; retries the outbox)
 from app.delivery import assistant as _assistant  # noqa: F401  (registers the 配送助手 courier)
 from app.delivery import scope as _delivery_scope  # noqa: F401  (riders' order scope)

@@ -23,6 +23,7 @@ from app.accounts.actor import Actor
 from app.accounts.models import Member, MemberLevel, MemberStatus, Role, User
 from app.accounts.phones import CONTACT_FIELD, is_contact_phone
 from app.catalog.models import CatalogSettings, OutsiderPrices, Sku
+from app.catalog.pricing import level_price
 from app.clock import utcnow
 from app.errors import AlreadyTaken, DomainError, Forbidden, IllegalTransition, InvalidInput
 from app.extensions import db
@@ -532,10 +533,7 @@ def _wholesale_price(sku: Sku, level_id: int | None) -> int:
     """The price a member of this level pays: the SKU's price for the level, else its base
     price (a blank level price means the base; SPEC §3). Load `Sku.level_prices` with the
     SKUs (selectinload) when pricing a page."""
-    for level_price in sku.level_prices:
-        if level_price.level_id == level_id:
-            return level_price.price_fen
-    return sku.price_fen
+    return level_price(sku, level_id)
 
 
 def shown_price(sku: Sku, viewer: PriceViewer, kind: str | None = None) -> int | None:

@@ -11,12 +11,13 @@ from sqlalchemy import select
 
 from app.accounts.models import Member
 from app.catalog.models import Product, Sku
+from app.catalog.pricing import level_price
 from app.errors import DomainError, InvalidInput, OutOfStock
 from app.extensions import db
 from app.i18n_markers import N_
 from app.messages import define
 from app.ordering.models import CartItem
-from app.ordering.payment import SAME_CITY_METHODS
+from app.ordering.payment import PAYMENT_METHODS, SAME_CITY_METHODS
 from app.stores.models import Store, StoreKind
 from app.stores.services import ensure_store_open
 from app.upsert import upsert_into
@@ -27,6 +28,14 @@ STOCK_LEFT = define("stock_left", N_("「%(product)s」库存不足，仅剩 %(l
 NOT_IN_CART = define("not_in_cart", N_("购物车中没有这件商品"))
 MEMBERS_ONLY = define("members_only", N_("批发商品仅对已审核会员开放，请完善资料并等待审核"))
 NO_REGION = define("no_region", N_("您的账号尚未分配业务区域，请联系客服"))
+UNLISTED_IN_CART = define("unlisted_in_cart", N_("「%(product)s」已下架，请从购物车移除后再结算"))
+
+
+def line_unavailable(line: CartItem) -> bool:
+    """A cart line whose product was taken off sale (unlisted or deleted) since it was added:
+    the cart shows it as 已下架 and checkout refuses it until the buyer removes it."""
+    product = line.sku.product
+    return not product.listed or product.deleted_at is not None
 
 
 @dataclass
@@ -35,10 +44,21 @@ class CartGroup:
 
     store: Store
     lines: list[CartItem] = field(default_factory=list)
+    # an approved member's level at a wholesale store: their level's prices (None: base prices)
+    level_id: int | None = None
+
+    def unit_price(self, line: CartItem) -> int:
+        """What one piece of the line costs this buyer (fen): the price checkout charges."""
+        return level_price(line.sku, self.level_id)
+
+    def line_fen(self, line: CartItem) -> int:
+        return self.unit_price(line) * line.quantity
 
     @property
     def goods_fen(self) -> int:
-        return sum(line.sku.price_fen * line.quantity for line in self.lines)
+        """What the lines on sale cost (a line taken off sale is not counted: it cannot be
+        bought)."""
+        return sum(self.line_fen(line) for line in self.lines if not line_unavailable(line))
 
     @property
     def delivery_fee_fen(self) -> int:
@@ -69,6 +89,25 @@ class Cart:
         )
 
     @property
+    def payment_methods(self) -> list[str]:
+        """The payment methods every store in the cart accepts (one payment covers them all):
+        a same-city store takes cash on delivery only, for now."""
+        methods = list(PAYMENT_METHODS)
+        if any(group.store.kind == StoreKind.SAME_CITY for group in self.groups):
+            methods = [m for m in methods if m in SAME_CITY_METHODS]
+        return methods
+
+    @property
+    def unavailable_lines(self) -> list[CartItem]:
+        """Lines whose product is no longer on sale (已下架), in cart order."""
+        return [line for group in self.groups for line in group.lines if line_unavailable(line)]
+
+    def ensure_all_available(self) -> None:
+        """Checkout takes only what is on sale: name the first product taken off sale."""
+        for line in self.unavailable_lines:
+            raise DomainError(UNLISTED_IN_CART(product=line.sku.product.name))
+
+    @property
     def store_ids(self) -> list[int]:
         return [group.store.id for group in self.groups]
 
@@ -89,12 +128,17 @@ def cart_lines(buyer_id: int) -> list[CartItem]:
 
 
 def cart_of(buyer_id: int) -> Cart:
-    """The buyer's cart by store, in the order lines were added."""
+    """The buyer's cart by store, in the order lines were added, priced for this buyer: an
+    approved member pays their level's prices at wholesale stores."""
+    member = db.session.get(Member, buyer_id)
+    level_id = member.level_id if member is not None and member.approved else None
     groups: dict[int, CartGroup] = {}
     for line in cart_lines(buyer_id):
         store_id = line.sku.product.store_id
         if store_id not in groups:
-            groups[store_id] = CartGroup(db.session.get(Store, store_id))
+            store = db.session.get(Store, store_id)
+            wholesale = store.kind == StoreKind.WHOLESALE
+            groups[store_id] = CartGroup(store, level_id=level_id if wholesale else None)
         groups[store_id].lines.append(line)
     return Cart(list(groups.values()))
 

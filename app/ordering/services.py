@@ -132,6 +132,7 @@ def place_orders(
     cart = cart_of(actor.user_id)
     if not cart.groups:
         raise InvalidInput(CART_EMPTY())
+    cart.ensure_all_available()  # a line taken off sale (已下架) since it was added: refused
     _claim_cart(actor.user_id, [line.id for group in cart.groups for line in group.lines])
 
     orders = []
@@ -165,9 +166,9 @@ def place_orders(
                     sku_id=line.sku_id,
                     product_name=line.sku.product.name,
                     spec=line.sku.spec,
-                    unit_price_fen=line.sku.price_fen,
+                    unit_price_fen=group.unit_price(line),
                     quantity=line.quantity,
-                    line_fen=line.sku.price_fen * line.quantity,
+                    line_fen=group.line_fen(line),
                 )
             )
         db.session.add(order)

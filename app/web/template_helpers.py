@@ -15,6 +15,7 @@ from app.money import format_fen
 from app.ordering import payment, states
 from app.ordering.states import MANAGER_LABELS, ORDER_MACHINE
 from app.stores.models import Store
+from app.stores.profile import store_image_url
 from app.web.i18n import pgettext, translate
 from app.web.icons import icon
 from app.web.order_view import render_message, shut_store_notice
@@ -96,6 +97,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(portal_label, "portal_label")
     app.add_template_filter(translate, "translated")
     app.add_template_global(icon, "icon")
+    app.add_template_global(store_image_url, "store_image_url")
     app.add_template_global(buyer_label, "buyer_label")
     app.add_template_global(grant_label, "grant_label")
     app.add_template_global(csrf_field, "csrf_field")

@@ -10,6 +10,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from app.accounts.models import Address, Member, MemberStatus, Role, User
+from app.catalog.models import Brand, Category, Review
 from app.clock import utcnow
 from app.delivery.models import DeliveryTask
 from app.delivery.services import grab_task, ship_with_assistant
@@ -90,8 +91,39 @@ def build_one_of_everything() -> dict[str, list[tuple[User, dict[str, list[int]]
     address = db.session.execute(
         select(Address.id).where(Address.user_id == buyer.id).limit(1)
     ).scalar_one()
+    # the catalog: a category with an icon, a brand with a logo, a product with a picture, and
+    # the member's review (with a photo) of the wholesale order the driver completed
+    category = Category(name="饮料", level=1, icon_key=stored_photo("categories/1/icon.jpg"))
+    brand = Brand(name="椰树", logo_key=stored_photo("brands/1/logo.jpg"))
+    db.session.add_all([category, brand])
+    db.session.flush()
+    for product in (rice, world.product):
+        product.category_id, product.brand_id = category.id, brand.id
+        product.images = [stored_photo(f"products/{product.store_id}/{product.id}.jpg")]
+    [item] = wholesale_order.items
+    review = Review(
+        order_item_id=item.id,
+        order_id=wholesale_order.id,
+        product_id=world.product.id,
+        store_id=world.product.store_id,
+        buyer_id=buyer.id,
+        stars=5,
+        text="送货很快",
+        photos=[stored_photo(f"reviews/{wholesale_order.id}/1.jpg")],
+    )
+    db.session.add(review)
+    commit()
     store_ids = [store.id, world.product.store_id]
-    images = {"store_id": [store.id], "n": [1]}
+    products = [rice.id, world.product.id]
+    images = {
+        "store_id": [store.id],
+        "n": [1],
+        "product_id": products,
+        "review_id": [review.id],
+        "category_id": [category.id],
+        "brand_id": [brand.id],
+    }
+    catalog = {"category_id": [category.id], "brand_id": [brand.id], "product_id": products}
 
     both = [city_order.id, wholesale_order.id]
     staff_ids = {
@@ -103,11 +135,22 @@ def build_one_of_everything() -> dict[str, list[tuple[User, dict[str, list[int]]
         "kind": ["shop", "licence"],
         "region_id": [world.haikou.id],
         "application_id": [application.id],
+        **catalog,
     }
     region_ids = {"order_id": [wholesale_order.id, waiting_order.id]}
     return {
         "platform": [(operator, staff_ids), (service, staff_ids)],
-        "store": [(owner, {"order_id": [city_order.id]})],
+        "store": [
+            (
+                owner,
+                {
+                    "order_id": [city_order.id],
+                    "product_id": [rice.id],
+                    "n": [1],
+                    "sku_id": [rice.skus[0].id],
+                },
+            )
+        ],
         "sales": [(world.manager, region_ids)],
         "driver": [(world.driver, {"order_id": [wholesale_order.id]})],
         "rider": [(rider, {"task_id": [task.id]})],
@@ -115,7 +158,10 @@ def build_one_of_everything() -> dict[str, list[tuple[User, dict[str, list[int]]
             (
                 buyer,
                 {
-                    "no": [city_order.no, wholesale_order.no],  # buyers' URLs carry the number
+                    # buyers' URLs carry the number; the item is the wholesale order's (reviewed)
+                    "no": [wholesale_order.no],
+                    "item_id": [item.id],
+                    **catalog,
                     "store_id": store_ids,
                     "address_id": [address],
                     "kind": ["shop", "licence"],

@@ -94,8 +94,11 @@ class CheckoutForm(ShopForm):
         return {sid: (self.remark_field(sid).data or "").strip() for sid in self.store_ids}
 
 
-def checkout_form(addresses: list[Address], store_ids: list[int]) -> CheckoutForm:
-    """A checkout form with one buyer-remark field per store in the cart (SPEC §4)."""
+def checkout_form(
+    addresses: list[Address], store_ids: list[int], methods: list[str] | None = None
+) -> CheckoutForm:
+    """A checkout form with one buyer-remark field per store in the cart (SPEC §4), offering
+    only the payment methods every store in the cart accepts (`methods`)."""
     fields = {
         f"remark_{sid}": StringField(
             _l("买家留言"), validators=[Optional(), Length(max=200, message=_l("留言最多 200 字"))]
@@ -107,6 +110,10 @@ def checkout_form(addresses: list[Address], store_ids: list[int]) -> CheckoutFor
     form.store_ids = list(store_ids)
     form.address_ids = {a.id for a in addresses}
     form.address_id.choices = [SelectChoice(a.id, a.text) for a in addresses]
+    if methods is not None:
+        form.payment_method.choices = [
+            choice for choice in form.payment_method.choices if choice.value in methods
+        ]
     if not form.is_submitted():
         form.checkout_key.data = secrets.token_hex(16)
         default = next((a for a in addresses if a.is_default), addresses[0] if addresses else None)

@@ -9,6 +9,7 @@ from typing import Any
 from flask import abort, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from app.accounts.members import (
     PHOTO_KINDS,
@@ -19,6 +20,7 @@ from app.accounts.members import (
     submit_profile,
 )
 from app.accounts.models import MEMBER_STATUS_LABELS, Member, MemberStatus
+from app.catalog.models import Product
 from app.errors import InvalidInput
 from app.extensions import db
 from app.messages import mask_phone
@@ -41,16 +43,23 @@ def _shows_wholesale_store(args: Mapping[str, Any]) -> bool:
     return store is not None and store.kind == StoreKind.WHOLESALE
 
 
+def _shows_wholesale_product(args: Mapping[str, Any]) -> bool:
+    store_id = db.session.scalar(
+        select(Product.store_id).where(Product.id == (args.get("product_id") or 0))
+    )
+    return _shows_wholesale_store({"store_id": store_id})
+
+
 def _always(args: Mapping[str, Any]) -> bool:
     return True
 
 
 # The pages a wholesale member sees only after sending the profile, each with a test of the
-# URL's arguments (a store page is gated only for a wholesale store). The product detail page
-# joins here when it exists: "shop.product": <its product is a wholesale store's>.
+# URL's arguments (a store page or a product page is gated only for a wholesale store).
 GATED_ENDPOINTS: dict[str, Callable[[Mapping[str, Any]], bool]] = {
     "shop.me": _always,
     "shop.store": _shows_wholesale_store,
+    "shop.product": _shows_wholesale_product,
 }
 
 

@@ -9,6 +9,8 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.members import price_viewer, shown_prices
 from app.accounts.services import addresses_of
+from app.catalog.browse import category_tree, pinned_cards
+from app.catalog.library import category_icon_url
 from app.catalog.services import products_of
 from app.errors import InvalidInput
 from app.extensions import db
@@ -64,6 +66,10 @@ def index():
         addresses=addresses,
         badges=BADGED_KINDS,
         logo_url=store_image_url,
+        categories=category_tree().roots,  # the category grid: level 1
+        icon_url=category_icon_url,
+        pinned=pinned_cards(price_viewer(g.actor)),  # 精选
+        viewer_logged_in=g.actor is not None,
     )
 
 
@@ -124,7 +130,7 @@ def update_cart_line(line_id: int):
 @actor_required
 def checkout():
     cart, addresses = _cart(), addresses_of(g.actor.user_id)
-    form = checkout_form(addresses, cart.store_ids)
+    form = checkout_form(addresses, cart.store_ids, cart.payment_methods)
     if form.validate_on_submit():
         address = next(a for a in addresses if a.id == form.address_id.data)
         placed = place_orders(

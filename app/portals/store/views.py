@@ -15,7 +15,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from app.catalog.services import products_of
 from app.delivery.couriers import COURIERS, couriers_for
 from app.extensions import db, limiter
 from app.ordering.models import Order
@@ -204,8 +203,3 @@ def printer_check():
     if not request.htmx:
         return redirect(url_for("store.printer"), code=303)
     return render_page_or_block("store/printer.html", "printer_check", store=store_of(g.actor))
-
-
-@bp.get("/products")
-def products():
-    return render_page_or_block("store/products.html", products=products_of(store_of(g.actor)))

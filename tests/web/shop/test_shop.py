@@ -275,8 +275,19 @@ def test_same_city_store_refuses_a_method_other_than_cash_on_delivery(client, bu
     )
 
     assert response.status_code == 422
-    assert "「椰城小厨」目前只支持货到付款" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "请选择支付方式" in page  # bank transfer is not even offered
+    assert 'value="bank_transfer"' not in page and 'value="cod"' in page
     assert orders_of(buyer) == []
+
+
+def test_a_same_city_cart_offers_only_what_the_store_accepts(client, buyer):
+    add_to_cart(buyer.id, make_product(make_store(name="椰城小厨")).skus[0].id, 1)
+    commit()
+
+    page = client.get("/shop/checkout").get_data(as_text=True)
+
+    assert page.count('name="payment_method"') == 1 and 'value="cod"' in page
 
 
 def test_checkout_without_an_address_rerenders_the_form_with_422(client, buyer):
@@ -401,3 +412,14 @@ def test_a_deleted_store_is_gone_for_buyers(client, buyer):
 
     assert client.get(f"/shop/stores/{store.id}").status_code == 404
     assert "旧店" not in client.get("/shop/").get_data(as_text=True)
+
+
+def test_the_store_page_shows_its_announcement_and_rating(client, buyer):
+    store = make_store(name="椰城小厨", announcement="新店开业，全场免配送费", rating=4)
+    make_product(store, "清补凉")
+    commit()
+
+    page = client.get(f"/shop/stores/{store.id}").get_data(as_text=True)
+
+    assert "新店开业，全场免配送费" in page
+    assert "★★★★☆" in page
