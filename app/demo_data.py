@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.accounts.levels import install_member_levels
 from app.accounts.models import Address, Member, MemberStatus, Role, RoleGrant, User
-from app.catalog.models import Product, Sku
+from app.catalog.library import category_path, install_demo_library
+from app.catalog.models import Brand, Category, Product, Sku, SkuLevelPrice
+from app.catalog.search import search_line
 from app.catalog.services import install_catalog_settings
 from app.clock import utcnow
 from app.delivery.services import install_dispatch_settings
 from app.extensions import db
+from app.images import thumb_key
 from app.storage import get_storage
 from app.stores.models import ApplicationStatus, Store, StoreApplication, StoreKind
 from app.stores.services import install_merchant_settings
@@ -74,6 +79,20 @@ MORE_PRODUCTS = {
     "府城粉店": [("海南粉", "碗", [("大碗", 1500, 100), ("小碗", 1100, 100)])],
 }
 RETAIL_PRICES = {"椰子汁": 800, "矿泉水": 200}  # what outsiders may see, per platform setting
+# product -> (category path, brand, picture colour); 金牌 members' prices; pinned on the home page
+PRODUCT_PLACES = {
+    "宫保鸡丁": (("餐饮外卖", "中式快餐", "盖饭"), None, (196, 64, 52)),
+    "海南鸡饭": (("餐饮外卖", "中式快餐", "盖饭"), None, (230, 180, 80)),
+    "椰子饭": (("餐饮外卖", "中式快餐", "盖饭"), None, (240, 230, 200)),
+    "清补凉": (("餐饮外卖", "甜品饮品", "糖水"), None, (120, 190, 160)),
+    "椰奶冻": (("餐饮外卖", "甜品饮品", "糖水"), None, (250, 245, 235)),
+    "海南粉": (("餐饮外卖", "中式快餐", "粉面"), None, (210, 150, 90)),
+    "椰子汁": (("食品饮料", "饮料", "果汁"), "椰树", (245, 240, 225)),
+    "矿泉水": (("食品饮料", "饮料", "矿泉水"), "怡宝", (120, 170, 230)),
+    "一次性餐盒": (("日用百货", "餐具", "一次性餐盒"), "春光", (235, 235, 235)),
+}
+GOLD_PRICES = {"椰子汁": 600, "矿泉水": 100}
+PINNED = ("椰子汁", "海南鸡饭")
 
 
 def _get_or_create(model, defaults: dict | None = None, **keys):
@@ -197,9 +216,37 @@ def load_demo_data() -> dict[str, int]:
             is_default=True,
         ),
     )
+    _catalog(levels)
     _pending_member(person("13800000008"), regions["海口"], manager)
     _pending_application(person("13800000009"))
     return created
+
+
+def _catalog(levels) -> None:
+    """The platform's library, and each demo product placed in it with a picture; 金牌 prices;
+    two products pinned to the home page."""
+    install_demo_library()
+    categories = {category_path(c): c for c in db.session.execute(select(Category)).scalars()}
+    brands = {b.name: b for b in db.session.execute(select(Brand)).scalars()}
+    gold = next(level for level in levels if level.name == "金牌会员")
+    products = db.session.execute(select(Product).options(selectinload(Product.skus))).scalars()
+    for product in products:
+        if product.name not in PRODUCT_PLACES or product.category_id is not None:
+            continue
+        path, brand, colour = PRODUCT_PLACES[product.name]
+        category = categories[" / ".join(path)]
+        product.category_id = category.id
+        product.brand_id = brands[brand].id if brand else None
+        product.images = [_demo_photo(f"products/{product.store_id}/demo-{product.id}.jpg", colour)]
+        product.search_text = search_line(product.name, product.item_no, brand or "", path)
+        if product.name in PINNED:
+            product.pinned_at = utcnow()
+        for sku in product.skus:
+            if product.name in GOLD_PRICES:
+                sku.level_prices = [
+                    SkuLevelPrice(level_id=gold.id, price_fen=GOLD_PRICES[product.name])
+                ]
+    db.session.flush()
 
 
 def _pending_member(user: User, region: Region, manager: User) -> None:
@@ -248,6 +295,33 @@ def _pending_application(user: User) -> None:
         )
     )
     db.session.flush()
+
+
+CJK_FONTS = (
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+)
+
+
+def _demo_product_picture(key: str, name: str, colour: tuple[int, int, int]) -> str:
+    """A square product picture: the product's colour on a plate, its name when a Chinese font
+    is installed (Chromium's fonts usually are), stored with its thumbnail."""
+    image = Image.new("RGB", (800, 800), (250, 247, 242))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((120, 90, 680, 650), fill=colour, outline=(225, 220, 210), width=10)
+    font_path = next((path for path in CJK_FONTS if Path(path).exists()), None)
+    if font_path:
+        font = ImageFont.truetype(font_path, 72)
+        width = draw.textlength(name, font=font)
+        draw.text(((800 - width) / 2, 680), name, font=font, fill=(60, 60, 60))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=82)
+    thumb = image.resize((320, 320))
+    small = io.BytesIO()
+    thumb.save(small, "JPEG", quality=75)
+    get_storage().put(key, buffer.getvalue(), "image/jpeg")
+    get_storage().put(thumb_key(key), small.getvalue(), "image/jpeg")
+    return key
 
 
 def _demo_photo(key: str, colour: tuple[int, int, int]) -> str:

@@ -52,3 +52,21 @@ def test_demo_stores_have_places_for_the_mall_to_measure_from(app):
     assert all(store.lat and store.lng for store in stores)
     owner = db.session.execute(select(User).filter_by(phone="13800000003")).scalar_one()
     assert {s.name for s in stores if s.owner_id == owner.id} == {"椰城小厨", "海南批发供应"}
+
+
+def test_demo_catalog_has_categories_brands_and_pictured_products_to_find(app):
+    from app.catalog.models import Brand, Category, Product
+    from app.catalog.search import search_line
+
+    load_demo_data()
+    db.session.commit()
+    products = db.session.execute(select(Product)).scalars().all()
+    assert db.session.execute(select(func.count(Category.id))).scalar_one() >= 10
+    assert {"椰树", "怡宝"} <= {b.name for b in db.session.execute(select(Brand)).scalars()}
+    assert all(p.category_id and p.images for p in products)
+    storage = get_storage()
+    assert all(storage.read(p.images[0])[:2] == b"\xff\xd8" for p in products)
+    juice = next(p for p in products if p.name == "椰子汁")
+    assert "椰子" in juice.search_text and juice.pinned_at is not None
+    assert juice.search_text == search_line("椰子汁", "", "椰树", ("食品饮料", "饮料", "果汁"))
+    assert [lp.price_fen for lp in juice.skus[0].level_prices] == [600]  # 金牌 price
