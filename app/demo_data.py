@@ -237,7 +237,8 @@ def _catalog(levels) -> None:
         category = categories[" / ".join(path)]
         product.category_id = category.id
         product.brand_id = brands[brand].id if brand else None
-        product.images = [_demo_photo(f"products/{product.store_id}/demo-{product.id}.jpg", colour)]
+        key = f"products/{product.store_id}/demo-{product.id}.jpg"
+        product.images = [_demo_product_picture(key, product.name, colour)]
         product.search_text = search_line(product.name, product.item_no, brand or "", path)
         if product.name in PINNED:
             product.pinned_at = utcnow()

@@ -649,3 +649,15 @@ def test_a_member_without_a_profile_completes_it_before_a_wholesale_product(clie
 
     assert gated.status_code == 303 and gated.headers["Location"].endswith("/shop/me/profile")
     assert open_page.status_code == 200
+
+
+def test_a_product_without_brand_or_item_number_has_no_stray_separators(client, app):
+    juice = on_sale(make_store(), "椰子汁", kind=tree()["果汁"])
+    commit()
+
+    page = page_of(client, f"/shop/products/{juice.id}")
+
+    head = page.split('class="card product-head"', 1)[1].split("</section>", 1)[0]
+    lines = [re.sub(r"<[^>]+>|\s+", "", p) for p in re.findall(r"<p[^>]*>(.*?)</p>", head, re.S)]
+    assert lines and not any(line.startswith("·") for line in lines), lines
+    assert "" not in lines  # no empty line where 货号, 型号 and 规格 would be
