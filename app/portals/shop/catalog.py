@@ -214,7 +214,14 @@ def add_product_to_cart(product_id: int):
             n=quantity,
         )
     if request.htmx:
+        stock = next(sku.stock for sku in product.skus if sku.id == form.sku_id.data)
+        corrected = {"quantity": quantity, "step": pack_step(product), "stock": stock}
         return render_page_or_block(
-            "shop/product.html", "cart_bar", cart=_cart(), added=message, product=product
+            "shop/product.html",
+            "cart_bar",
+            cart=_cart(),
+            added=message,
+            product=product,
+            corrected=corrected if quantity != form.quantity.data else None,
         )
     return see_other(url_for("shop.product", product_id=product.id, sku=form.sku_id.data), message)

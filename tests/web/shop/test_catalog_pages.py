@@ -661,3 +661,19 @@ def test_a_product_without_brand_or_item_number_has_no_stray_separators(client, 
     lines = [re.sub(r"<[^>]+>|\s+", "", p) for p in re.findall(r"<p[^>]*>(.*?)</p>", head, re.S)]
     assert lines and not any(line.startswith("·") for line in lines), lines
     assert "" not in lines  # no empty line where 货号, 型号 and 规格 would be
+
+
+def test_with_htmx_the_corrected_quantity_shows_where_it_was_typed(client, login, wholesale_juice):
+    login(member(MemberStatus.APPROVED, "金牌会员"))
+    sku = wholesale_juice.skus[0]
+
+    response = client.post(
+        f"/shop/products/{wholesale_juice.id}/cart",
+        data={"sku_id": sku.id, "quantity": 13},
+        headers={"HX-Request": "true"},
+    )
+
+    page = response.get_data(as_text=True)
+    assert "已调整为 24" in page
+    box = page.split('id="buy-quantity" hx-swap-oob="true"', 1)[1].split("</span>", 2)[0]
+    assert 'name="quantity" value="24"' in box
