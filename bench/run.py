@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import math
 import signal
 import subprocess
@@ -21,7 +22,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import gunicorn
 from sqlalchemy import create_engine, select, text
@@ -86,6 +87,19 @@ TARGETS = (
     Target("platform_orders", "platform orders", "GET", "/platform/orders", "operator", True),
     Target("sales_orders", "sales orders", "GET", "/sales/", "manager", is_list=True),
     Target("driver_orders", "driver orders", "GET", "/driver/", "driver", is_list=True),
+    # the shop, as an approved member (their level's prices), over as many products as orders
+    Target(
+        "shop_category",
+        "shop category page",
+        "GET",
+        "/shop/categories/{leaf}",
+        "member",
+        is_list=True,
+    ),
+    Target("shop_product", "shop product page", "GET", "/shop/products/{product}", "member", True),
+    Target(
+        "shop_search", "shop search 椰子", "GET", f"/shop/search?q={quote('椰子')}", "member", True
+    ),
     # the taps come last: they add tasks, and the lists above must see the nominal data
     Target("hand_tuned_tap", "hand-tuned tap", "POST", "/tasks/<id>/status"),
     Target(
@@ -246,6 +260,8 @@ def run_size(args: argparse.Namespace, orders: int) -> SizeReport:
                         who = sessions.get(target.who)
                         bench_tap(args, target, row, port, who, tasks, data.url)
                     else:
+                        shop = {"leaf": data.shop_leaf_id, "product": data.shop_product_id}
+                        target = dataclasses.replace(target, path=target.path.format(**shop))
                         bench_get(args, target, row, port, sessions.get(target.who))
                 except (RuntimeError, OSError, LoginFailed) as exc:
                     row.problem = row.problem or f"{type(exc).__name__}: {exc}".splitlines()[0]
@@ -315,6 +331,7 @@ def log_everyone_in(port: int, data: seed.BenchData) -> dict[str, Session | str]
         "operator": (seed.OPERATOR_PHONE, DEMO_PASSWORD),
         "manager": (seed.SALES_MANAGER_PHONE, DEMO_PASSWORD),
         "driver": (seed.DRIVER_PHONE, DEMO_PASSWORD),
+        "member": (seed.MEMBER_PHONE, DEMO_PASSWORD),
     }
     sessions: dict[str, Session | str] = {}
     for who, (phone, password) in people.items():

@@ -22,7 +22,7 @@ from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.accounts.models import Address, Member, Role, RoleGrant, User
-from app.catalog.models import Product, Sku
+from app.catalog.models import Brand, Category, Product, Sku
 from app.clock import to_local, utcnow
 from app.delivery.models import DeliveryTask
 from app.demo_data import load_demo_data
@@ -36,6 +36,7 @@ BENCH_PASSWORD = "bench1234"
 OPERATOR_PHONE = "13800000001"  # the demo platform operator (app.demo_data)
 SALES_MANAGER_PHONE = "13800000004"
 DRIVER_PHONE = "13800000005"
+MEMBER_PHONE = "13800000007"  # the demo approved member (app.demo_data)
 POOL_RIDER_PHONE = "13700000001"  # sees the pool and three tasks of their own
 TAP_RIDER_PHONE = "13799999999"  # holds the accepted tasks the status-tap bench walks through
 STORES = 50
@@ -77,6 +78,12 @@ SERIAL_TABLES = (
 
 FOOD = ["招牌炒饭", "椰子鸡", "清补凉", "海南粉", "抱罗粉", "猪脚饭", "文昌鸡", "糟粕醋火锅"]
 DRINKS = ["椰子汁 1L", "矿泉水 550ml", "一次性餐盒", "冰红茶 500ml", "啤酒 330ml", "纸巾"]
+# the shop's catalog: as many products as orders, spread over the stores (2,000 a store at 100,000)
+CATALOG_WORDS = [
+    "椰子汁", "椰子糖", "椰子片", "芒果干", "菠萝蜜", "咖啡豆", "胡椒粉", "黄灯笼辣椒酱", "鸡仔饼",
+    "绿茶", "矿泉水", "苏打水", "牛奶", "酸奶", "花生", "腰果", "餐盒", "纸杯", "清补凉", "椰奶冻",
+]  # fmt: skip
+CATALOG_SIZES = ["250ml", "500ml", "1L", "200g", "500g", "12瓶装", "家庭装", "经典款"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 STREETS = ["滨海大道", "龙昆南路", "海秀中路", "人民大道", "国兴大道", "南海大道", "金盘路"]
 
@@ -96,6 +103,9 @@ class BenchData:
     buyer_ids: list[int]
     counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    # the shop rows: a leaf category with products, one product on sale (set by _catalog)
+    shop_leaf_id: int = 0
+    shop_product_id: int = 0
 
 
 def database_url(server_url: str, name: str) -> str:
@@ -306,6 +316,10 @@ def _bulk_rows(conn: Connection, url: str, n_orders: int) -> BenchData:
                 skus_of[store["id"]].append(sku)
                 skus.append({k: v for k, v in sku.items() if k not in ("name", "qty_step")})
 
+    catalog_products: list[dict] = []
+    catalog_skus: list[dict] = []
+    catalog = _catalog(conn, rng, ids, stores[:STORES], n_orders, catalog_products, catalog_skus)
+
     riders = [add_user(f"137{i + 1:08d}", f"骑手{i + 1:02d}", Role.RIDER) for i in range(RIDERS)]
     pool_rider = riders[0]
     tap_rider = add_user(TAP_RIDER_PHONE, "压测骑手", Role.RIDER)
@@ -421,6 +435,8 @@ def _bulk_rows(conn: Connection, url: str, n_orders: int) -> BenchData:
         ("role_grants", grants),
         ("products", products),
         ("skus", skus),
+        ("products", catalog_products),  # the shop's catalog: more columns than the above
+        ("skus", catalog_skus),
         ("addresses", addresses),
         ("members", members),
         ("orders", orders),
@@ -435,6 +451,8 @@ def _bulk_rows(conn: Connection, url: str, n_orders: int) -> BenchData:
     owner_store_orders = sum(o["store_id"] == owner_store_id for o in orders)
     owner_phone = next(u["phone"] for u in users if u["id"] == owners[owner_store_id])
     return BenchData(
+        shop_leaf_id=catalog[0],
+        shop_product_id=catalog[1],
         url=url,
         orders=n_orders,
         owner_phone=owner_phone,
@@ -446,6 +464,68 @@ def _bulk_rows(conn: Connection, url: str, n_orders: int) -> BenchData:
         buyer_ids=[b["id"] for b in buyers[:50]],
         counts=dict(counts),
     )
+
+
+def _catalog(conn, rng, ids, stores, n_products, products, skus) -> tuple[int, int]:
+    """`n_products` listed products in the demo library's leaf categories, with brands, a picture
+    key each, one SKU and the search line the editor writes; the leaf with the most products
+    and one product of it, for the shop rows."""
+    categories = Category.__table__
+    rows = conn.execute(select(categories.c.id, categories.c.name, categories.c.parent_id)).all()
+    by_id = {row.id: row for row in rows}
+    leaves = [row for row in rows if row.id not in {r.parent_id for r in rows}]
+    brands = [
+        (row.id, row.name)
+        for row in conn.execute(select(Brand.__table__.c.id, Brand.__table__.c.name))
+    ]
+
+    def path(row) -> list[str]:
+        names = []
+        while row is not None:
+            names.insert(0, row.name)
+            row = by_id.get(row.parent_id)
+        return names
+
+    paths = {leaf.id: path(leaf) for leaf in leaves}
+    now = utcnow().replace(microsecond=0)
+    first = None
+    for i in range(n_products):
+        store = stores[i % len(stores)]
+        leaf = leaves[i % len(leaves)]
+        brand_id, brand = brands[i % len(brands)] if i % 3 else (None, "")
+        product_id = ids.take("products")
+        name = f"{rng.choice(CATALOG_WORDS)} {rng.choice(CATALOG_SIZES)}"
+        item_no = f"C{product_id:07d}"
+        products.append(
+            dict(
+                id=product_id,
+                store_id=store["id"],
+                name=name,
+                item_no=item_no,
+                unit="件",
+                pack_unit="",
+                min_order_qty=1,
+                listed=True,
+                category_id=leaf.id,
+                brand_id=brand_id,
+                images=[f"products/{store['id']}/{product_id}.jpg"],
+                sales_count=rng.randint(0, 5000),
+                search_text=" ".join([name, item_no, brand, *paths[leaf.id]]).lower(),
+                created_at=now - timedelta(minutes=i),
+            )
+        )
+        skus.append(
+            dict(
+                id=ids.take("skus"),
+                product_id=product_id,
+                spec="标准",
+                price_fen=rng.randint(3, 300) * 100,
+                stock=100000,
+            )
+        )
+        if first is None and store["kind"] == "same_city":
+            first = (leaf.id, product_id)
+    return first or (leaves[0].id, 0)
 
 
 def _order_row(
