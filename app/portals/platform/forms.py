@@ -11,6 +11,7 @@ from app.ordering.search import OrderFilter
 from app.ordering.states import ORDER_MACHINE, OrderStatus
 from app.stores.models import KIND_LABELS
 from app.web.bounds import ID_RANGE
+from app.web.filter_args import filter_args
 
 # The moves customer service may make by hand (SPEC §7), as the buttons name them.
 STAFF_MOVES = {
@@ -50,9 +51,7 @@ class OrderFilterForm(Form):
 
     def args(self) -> dict[str, str]:
         """The filters as query-string arguments, for the pager links."""
-        return {
-            name: f.raw_data[0] for name, f in self._fields.items() if f.raw_data and f.raw_data[0]
-        }
+        return filter_args(self)
 
 
 class StaffStatusForm(FlaskForm):

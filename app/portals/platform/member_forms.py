@@ -24,6 +24,7 @@ from app.accounts.members import (
 )
 from app.accounts.models import MemberStatus
 from app.web.bounds import ID_RANGE
+from app.web.filter_args import filter_args
 
 
 def _strip(value: str | None) -> str:
@@ -48,9 +49,7 @@ class MemberFilterForm(Form):
 
     def args(self, **override) -> dict[str, str]:
         """The filters as query-string arguments, for tab and pager links."""
-        given = {
-            name: f.raw_data[0] for name, f in self._fields.items() if f.raw_data and f.raw_data[0]
-        }
+        given = filter_args(self)
         given.update(override)
         return {name: value for name, value in given.items() if value}
 

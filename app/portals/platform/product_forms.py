@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.catalog.audit import LIST_TABS, REASON_MAX, ProductFilter
 from app.web.bounds import ID_RANGE
+from app.web.filter_args import filter_args
 
 
 def _strip(value: str | None) -> str:
@@ -37,9 +38,7 @@ class ProductFilterForm(Form):
 
     def args(self, **override) -> dict[str, str]:
         """The filters as query-string arguments, for tab and pager links."""
-        given = {
-            name: f.raw_data[0] for name, f in self._fields.items() if f.raw_data and f.raw_data[0]
-        }
+        given = filter_args(self)
         given.update(override)
         return {name: value for name, value in given.items() if value}
 

@@ -21,6 +21,7 @@ from app.extensions import db
 from app.portals.platform.views import bp
 from app.stores.services import all_stores
 from app.web.bounds import MAX_ID
+from app.web.filter_args import filter_args
 from app.web.paging import paginate
 from app.web.rendering import render_page_or_block, see_other
 
@@ -50,10 +51,8 @@ class PlatformReviewFilterForm(Form):
         )
 
     def args(self) -> dict[str, str]:
-        """The filters as query-string arguments (pager, the delete form)."""
-        return {
-            name: f.raw_data[0] for name, f in self._fields.items() if f.raw_data and f.raw_data[0]
-        }
+        """The valid filters as query-string arguments (pager, the delete form)."""
+        return filter_args(self)
 
 
 def _filters() -> PlatformReviewFilterForm:

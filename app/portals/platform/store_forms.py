@@ -10,6 +10,7 @@ from wtforms.validators import Length, NumberRange, Optional
 from app.i18n_markers import N_
 from app.stores.export import DELETED, StoreFilter
 from app.stores.models import BUSINESS_STATUS_LABELS, KIND_LABELS
+from app.web.filter_args import filter_args
 
 STATUS_FILTERS = {**BUSINESS_STATUS_LABELS, DELETED: N_("已删除")}
 STARS = {n: str(n) for n in range(1, 6)}
@@ -43,9 +44,7 @@ class StoreFilterForm(Form):
 
     def args(self) -> dict[str, str]:
         """The filters as query-string arguments, for the pager and export links."""
-        return {
-            name: f.raw_data[0] for name, f in self._fields.items() if f.raw_data and f.raw_data[0]
-        }
+        return filter_args(self)
 
 
 class _Reasoned(FlaskForm):

@@ -18,6 +18,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Reg
 from app.ordering.search import OrderFilter
 from app.ordering.states import ORDER_MACHINE
 from app.stores.services import PRINTER_ENCODINGS
+from app.web.filter_args import filter_args
 
 STATUS_CHOICES = [
     SelectChoice("", _l("全部状态")),
@@ -47,8 +48,7 @@ class OrderFilterForm(FlaskForm):
 
     def query_args(self) -> dict[str, str]:
         """The filters as query-string arguments, so the pager keeps them."""
-        args = {name: field.raw_data[0] for name, field in self._fields.items() if field.raw_data}
-        return {name: value for name, value in args.items() if value}
+        return filter_args(self)
 
 
 class ShipForm(FlaskForm):

@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.catalog.stock import LOW_STOCK_THRESHOLD, MAX_REASON, MAX_STOCK
+from app.web.filter_args import filter_args
 
 SET, ADD, SUBTRACT = "set", "add", "subtract"
 
@@ -53,9 +54,7 @@ class StockFilterForm(FlaskForm):
 
     def args(self) -> dict[str, str]:
         """The filters as query-string arguments, for the pager."""
-        return {
-            name: f.raw_data[0] for name, f in self._fields.items() if f.raw_data and f.raw_data[0]
-        }
+        return filter_args(self)
 
 
 class StockAdjustForm(FlaskForm):

@@ -27,6 +27,7 @@ from app.errors import InvalidInput
 from app.extensions import db
 from app.i18n_markers import N_
 from app.portals.store.views import bp
+from app.web.filter_args import filter_args
 from app.web.order_view import render_message
 from app.web.paging import paginate
 from app.web.rendering import render_page_or_block, see_other
@@ -58,10 +59,8 @@ class ReviewFilterForm(Form):
         )
 
     def args(self) -> dict[str, str]:
-        """The filters as query-string arguments (pager, forms that come back to the list)."""
-        return {
-            name: f.raw_data[0] for name, f in self._fields.items() if f.raw_data and f.raw_data[0]
-        }
+        """The valid filters as query-string arguments (pager, forms that come back to the list)."""
+        return filter_args(self)
 
 
 def _filters() -> ReviewFilterForm:
