@@ -20,8 +20,8 @@ from app.delivery.services import install_dispatch_settings
 from app.extensions import db
 from app.images import thumb_key
 from app.storage import get_storage
+from app.stores.applications import install_merchant_settings
 from app.stores.models import ApplicationStatus, Store, StoreApplication, StoreKind
-from app.stores.services import install_merchant_settings
 from app.wholesale.models import Region
 
 DEMO_PASSWORD = "demo1234"

@@ -19,7 +19,7 @@ from app.accounts.levels import install_member_levels
 from app.catalog.services import install_catalog_settings
 from app.delivery.services import install_dispatch_settings
 from app.extensions import db
-from app.stores.services import install_merchant_settings
+from app.stores.applications import install_merchant_settings
 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

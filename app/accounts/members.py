@@ -529,13 +529,6 @@ def sees_wholesale_prices(actor: Actor | None) -> bool:
     return member is not None and member.approved
 
 
-def _wholesale_price(sku: Sku, level_id: int | None) -> int:
-    """The price a member of this level pays: the SKU's price for the level, else its base
-    price (a blank level price means the base; SPEC §3). Load `Sku.level_prices` with the
-    SKUs (selectinload) when pricing a page."""
-    return level_price(sku, level_id)
-
-
 def shown_price(sku: Sku, viewer: PriceViewer, kind: str | None = None) -> int | None:
     """The price this person sees on a product, in fen; None: no price for them.
 
@@ -547,7 +540,7 @@ def shown_price(sku: Sku, viewer: PriceViewer, kind: str | None = None) -> int |
     if kind != StoreKind.WHOLESALE:
         return sku.price_fen
     if viewer.wholesale:
-        return _wholesale_price(sku, viewer.level_id)
+        return level_price(sku, viewer.level_id)
     if viewer.outsider_prices == OutsiderPrices.RETAIL:
         return sku.retail_price_fen
     return None

@@ -21,10 +21,10 @@ from sqlalchemy import String, cast, delete, func, or_, select
 
 from app.accounts.actor import Actor
 from app.accounts.models import MemberLevel, Role
+from app.catalog.library import product_audit_on
 from app.catalog.models import (
     AuditStatus,
     Brand,
-    CatalogSettings,
     Category,
     CategoryParam,
     ListingChoice,
@@ -202,11 +202,6 @@ class MatrixRow:
 
 
 # ---- reading for the editor ------------------------------------------------------------------
-
-
-def audit_on() -> bool:
-    settings = db.session.get(CatalogSettings, 1)
-    return bool(settings and settings.product_audit)
 
 
 def ensure_store_staff(actor: Actor) -> int:
@@ -619,7 +614,7 @@ def save_product(actor: Actor, product: Product | None, data: ProductInput) -> P
         raise DomainError(NOT_FOUND_PRODUCT())
     clean = _clean(store_id, product, data)
     kept, photos = _clean_images(product, data)
-    audited = audit_on()
+    audited = product_audit_on()
     now = utcnow()
 
     is_new = product is None
@@ -789,7 +784,7 @@ def may_list(product: Product) -> bool:
     """With audit on, only an approved product is listed."""
     if product.deleted_at is not None or product.listed:
         return False
-    return not audit_on() or product.audit_status == AuditStatus.APPROVED
+    return not product_audit_on() or product.audit_status == AuditStatus.APPROVED
 
 
 def list_product(actor: Actor, product: Product) -> None:

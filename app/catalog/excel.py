@@ -33,10 +33,10 @@ from sqlalchemy.orm import contains_eager, selectinload
 from app.accounts.actor import Actor
 from app.accounts.models import MemberLevel, Role
 from app.catalog.editor import LISTED, SUBMITTED, parse_pack_unit
+from app.catalog.library import product_audit_on
 from app.catalog.models import (
     AuditStatus,
     Brand,
-    CatalogSettings,
     Category,
     Product,
     ProductEvent,
@@ -823,8 +823,7 @@ def import_products(
     report.errors = sorted([*errors, *group_errors, *plan_errors], key=lambda e: e.row)
     if report.errors and not only_valid:
         return report
-    settings = db.session.get(CatalogSettings, 1)
-    audit = bool(settings and settings.product_audit)
+    audit = product_audit_on()
     for plan in plans:
         if plan.product is None:
             _new_product(store_id, plan, columns, audit, actor, report)

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.i18n_markers import N_
 from app.messages import Message, define
 from app.printing.targets import vet_printer_target
-from app.stores.models import DEFAULT_FIELD_RULES, BusinessStatus, MerchantSettings, Store
+from app.stores.models import BusinessStatus, Store
 
 PRINTER_ENCODINGS = ("gb18030", "gbk")
 
@@ -104,29 +104,3 @@ def forget_printer_check(store: Store) -> None:
     store.printer_check_requested_at = None
     store.printer_checked_at = None
     store.printer_check_error = None
-
-
-def install_merchant_settings() -> MerchantSettings:
-    """Create the onboarding settings row if it is missing (seed and test set-up; the migration
-    makes it on a real install; never from a read)."""
-    settings = db.session.get(MerchantSettings, 1)
-    if settings is None:
-        settings = MerchantSettings(
-            id=1,
-            multi_merchant=True,
-            approval_required=True,
-            agreement=DEFAULT_AGREEMENT,
-            field_rules={name: str(rule) for name, rule in DEFAULT_FIELD_RULES.items()},
-        )
-        db.session.add(settings)
-        db.session.flush()
-    return settings
-
-
-DEFAULT_AGREEMENT = (
-    "商家入驻协议\n"
-    "一、商家应保证所提交的资料真实、有效，并对其经营的商品质量负责。\n"
-    "二、商家应遵守平台的经营规范，按时发货，妥善处理售后。\n"
-    "三、平台按约定收取佣金，并按结算规则为商家结算货款。\n"
-    "四、商家违反本协议的，平台有权限制或关闭其店铺。"
-)

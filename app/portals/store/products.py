@@ -11,7 +11,6 @@ from app.catalog.editor import (
     MAX_IMAGES,
     ProductFieldError,
     ProductFilter,
-    audit_on,
     build_matrix,
     category_choices,
     category_label,
@@ -32,6 +31,7 @@ from app.catalog.editor import (
     unit_names,
     unlist_product,
 )
+from app.catalog.library import product_audit_on
 from app.catalog.models import (
     AUDIT_STATUS_LABELS,
     AuditStatus,
@@ -115,7 +115,7 @@ def products():
         args={k: v for k, v in args.items() if v},
         categories=category_choices(),
         audit_labels=AUDIT_STATUS_LABELS,
-        audited=audit_on(),
+        audited=product_audit_on(),
         may_list=may_list,
         category_label=category_label,
         price_range=price_range,
@@ -162,7 +162,7 @@ def _editor(
 ):
     posted = request.method == "POST"
     errors = dict(errors or {})
-    audited = audit_on()
+    audited = product_audit_on()
     form.set_choices(
         unit_names(),
         leaf_categories(),
