@@ -19,6 +19,7 @@ from app.clock import utcnow
 from app.delivery.services import install_dispatch_settings
 from app.extensions import db
 from app.images import thumb_key
+from app.ordering.settings import install_order_settings
 from app.storage import get_storage
 from app.stores.applications import install_merchant_settings
 from app.stores.models import ApplicationStatus, Store, StoreApplication, StoreKind
@@ -170,6 +171,7 @@ def load_demo_data() -> dict[str, int]:
         return db.session.execute(select(User).filter_by(phone=phone)).scalar_one()
 
     install_dispatch_settings()
+    install_order_settings()
     install_merchant_settings()
     install_catalog_settings()
     levels = install_member_levels()

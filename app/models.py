@@ -21,11 +21,35 @@ from app.deadlines.models import Deadline
 from app.delivery.models import DeliveryTask, DispatchSettings
 from app.jobs.models import OutboxJob
 from app.notifications.models import SmsMessage
-from app.ordering.models import CartItem, Checkout, Order, OrderEvent, OrderItem
+from app.ordering.models import (
+    AfterSale,
+    AfterSaleItem,
+    CartItem,
+    Checkout,
+    MonthlyStatement,
+    OfflineReceipt,
+    Order,
+    OrderEvent,
+    OrderItem,
+    OrderSettings,
+)
+from app.payments.models import Payment, PaymentNotification, Refund
+from app.promotions.models import Coupon, PointEntry, UserCoupon
 from app.stores.models import MerchantSettings, Store, StoreApplication, StoreEvent
 from app.wholesale.models import Fulfilment, Region, SlipPhoto
 
 __all__ = [
+    "AfterSale",
+    "AfterSaleItem",
+    "MonthlyStatement",
+    "OfflineReceipt",
+    "OrderSettings",
+    "Payment",
+    "PaymentNotification",
+    "Refund",
+    "Coupon",
+    "PointEntry",
+    "UserCoupon",
     "Unit",
     "Tag",
     "StockMovement",

@@ -19,6 +19,7 @@ from app.accounts.levels import install_member_levels
 from app.catalog.services import install_catalog_settings
 from app.delivery.services import install_dispatch_settings
 from app.extensions import db
+from app.ordering.settings import install_order_settings
 from app.stores.applications import install_merchant_settings
 
 POSTGRES_URL = os.environ.get(
@@ -142,6 +143,7 @@ def install_singletons() -> None:
     install_merchant_settings()
     install_catalog_settings()
     install_member_levels()
+    install_order_settings()
     db.session.commit()
 
 

@@ -12,8 +12,9 @@ from app.catalog.models import Product, Sku
 from app.extensions import db
 from app.jobs import commit
 from app.ordering.cart import add_to_cart
+from app.ordering.checkout import place_orders
 from app.ordering.models import Order
-from app.ordering.services import accept_order, place_orders
+from app.ordering.services import accept_order
 from app.ordering.states import OrderStatus
 from app.stores.models import Store, StoreKind
 from app.wholesale.models import Region

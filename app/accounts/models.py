@@ -66,6 +66,8 @@ class User(UserMixin, db.Model):
     # Moves on when the person logs out, is disabled or loses a role: every session made
     # before then stops loading them (see get_id and app._load_user).
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # points balance; every change is a promotions.PointEntry
+    points: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     grants: Mapped[list[RoleGrant]] = relationship(

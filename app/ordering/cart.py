@@ -17,7 +17,7 @@ from app.extensions import db
 from app.i18n_markers import N_
 from app.messages import define
 from app.ordering.models import CartItem
-from app.ordering.payment import PAYMENT_METHODS, SAME_CITY_METHODS
+from app.ordering.payment import PAYMENT_METHODS, store_payment_methods
 from app.stores.models import Store, StoreKind
 from app.stores.services import ensure_store_open
 from app.upsert import upsert_into
@@ -83,19 +83,16 @@ class Cart:
 
     @property
     def cash_on_delivery_only(self) -> bool:
-        """A same-city store in the cart takes nothing but cash on delivery (for now)."""
-        return len(SAME_CITY_METHODS) == 1 and any(
-            group.store.kind == StoreKind.SAME_CITY for group in self.groups
-        )
+        """Every store in the cart takes nothing but cash on delivery."""
+        return self.payment_methods == ["cod"]
 
     @property
     def payment_methods(self) -> list[str]:
-        """The payment methods every store in the cart accepts (one payment covers them all):
-        a same-city store takes cash on delivery only, for now."""
-        methods = list(PAYMENT_METHODS)
-        if any(group.store.kind == StoreKind.SAME_CITY for group in self.groups):
-            methods = [m for m in methods if m in SAME_CITY_METHODS]
-        return methods
+        """The payment methods every store in the cart accepts (one payment covers them all)."""
+        accepted = set(PAYMENT_METHODS)
+        for group in self.groups:
+            accepted &= set(store_payment_methods(group.store))
+        return [m for m in PAYMENT_METHODS if m in accepted]
 
     @property
     def unavailable_lines(self) -> list[CartItem]:

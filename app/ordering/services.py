@@ -1,4 +1,4 @@
-"""Verbs that change orders: place orders (one per store), move status, confirm receipt.
+"""Verbs that change orders: move status, accept or reject, confirm receipt, release stock.
 
 Every move publishes `order_moved` (and `order_paid` / `order_closed` where they apply); the
 domains that care subscribe in their own package.
@@ -6,40 +6,28 @@ domains that care subscribe in their own package.
 
 from __future__ import annotations
 
-import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import update
 
 from app.accounts.actor import SYSTEM, Actor
-from app.accounts.models import Address, Role
+from app.accounts.models import Role
 from app.catalog.models import Sku
-from app.clock import to_local, utcnow
+from app.clock import utcnow
 from app.deadlines import cancel, on_due, schedule
-from app.errors import Forbidden, IllegalTransition, InvalidInput, OutOfStock
+from app.errors import Forbidden, IllegalTransition, InvalidInput
 from app.extensions import db
 from app.i18n_markers import N_
 from app.messages import Message, define
-from app.ordering.cart import cart_of, ensure_can_buy_from
 from app.ordering.events import record_event
-from app.ordering.models import CartItem, Checkout, Order, OrderItem
-from app.ordering.payment import PAYMENT_METHODS, SAME_CITY_METHODS
-from app.ordering.signals import order_closed, order_moved, order_paid, order_placed
+from app.ordering.models import Order
+from app.ordering.signals import order_closed, order_moved, order_paid
 from app.ordering.states import GOODS_NOT_LEFT, ORDER_MACHINE, OrderStatus
 from app.statemachine import MOVE_NOT_ALLOWED
-from app.stores.models import StoreKind
 
 AUTO_RECEIPT_DAYS = 15  # SPEC §5: receipt is confirmed for the buyer 15 days after shipment
 AUTO_RECEIPT = "auto_confirm_receipt"  # the deadline kind
 
-NOT_YOUR_ADDRESS = define("not_your_address", N_("请选择您自己的收货地址"))
-CHOOSE_PAYMENT = define("choose_payment", N_("请选择支付方式"))
-CART_EMPTY = define("cart_empty", N_("购物车是空的"))
-CART_CHANGED = define("cart_changed", N_("购物车已在另一个页面结算，请查看我的订单"))
-COD_ONLY = define("cod_only", N_("「%(store)s」目前只支持货到付款"))
-STOCK_SHORT = define("stock_short", N_("「%(product)s %(spec)s」库存不足"))
 STAFF_ONLY = define("staff_only", N_("只有平台人员可以直接修改订单状态"))
 REMARK_REQUIRED = define("remark_required", N_("请填写备注"))
 BUYER_ONLY_RECEIVES = define("buyer_only_receives", N_("只有下单人可以确认收货"))
@@ -47,7 +35,6 @@ COURIER_COMPLETES = define("courier_completes", N_("该订单由配送员送达�
 STORE_ONLY_ACCEPTS = define("store_only_accepts", N_("只能接自己店铺的订单"))
 
 # Timeline notes
-PLACED = define("placed", N_("买家下单"))
 STAFF_REMARK = define("staff_remark", "%(remark)s")  # their own words, as typed
 STAFF_COMPLETED = define("staff_completed", N_("由商家流转至交易完成：%(remark)s"))
 BUYER_RECEIVED = define("buyer_received", N_("买家确认收货"))
@@ -55,140 +42,6 @@ AUTO_RECEIVED = define("auto_received", N_("超过 %(days)s 天未确认，系�
 STORE_ACCEPTED = define("store_accepted", N_("商家已接单"))
 STORE_REJECTED = define("store_rejected", N_("商家拒单：%(reason)s"))
 REASON_REQUIRED = define("reason_required", N_("请填写拒单原因"))
-
-
-def new_order_no() -> str:
-    return f"{to_local(utcnow()):%Y%m%d%H%M%S}{secrets.randbelow(10**6):06d}"
-
-
-def _reserve_stock(sku: Sku, quantity: int) -> None:
-    """Decrement stock only if enough is left, in one statement: no oversell under races."""
-    result = db.session.execute(
-        update(Sku)
-        .where(Sku.id == sku.id, Sku.stock >= quantity)
-        .values(stock=Sku.stock - quantity)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise OutOfStock(STOCK_SHORT(product=sku.product.name, spec=sku.spec))
-
-
-def _first_status(kind: str) -> OrderStatus:
-    """Wholesale orders wait for the region's manager; cash-on-delivery ones for the store."""
-    if kind == StoreKind.WHOLESALE:
-        return OrderStatus.PENDING_CONFIRM
-    return OrderStatus.PENDING_ACCEPT
-
-
-@dataclass(frozen=True)
-class CheckoutResult:
-    orders: list[Order]
-    replayed: bool  # the same key came again (double submit, retry): nothing new was created
-
-
-def _checkout_with_key(buyer_id: int, key: str) -> tuple[Checkout, bool]:
-    """The checkout this key names: the existing one (a replay) or a new one claimed now.
-
-    The claim is an INSERT inside a savepoint: a concurrent twin with the same key waits on the
-    unique index until the first commits, then finds its checkout and answers with its orders.
-    """
-    existing = db.session.execute(
-        select(Checkout).where(Checkout.buyer_id == buyer_id, Checkout.key == key)
-    ).scalar_one_or_none()
-    if existing is not None:
-        return existing, True
-    checkout = Checkout(buyer_id=buyer_id, key=key)
-    try:
-        with db.session.begin_nested():
-            db.session.add(checkout)
-    except IntegrityError:
-        twin = db.session.execute(
-            select(Checkout).where(Checkout.buyer_id == buyer_id, Checkout.key == key)
-        ).scalar_one()
-        return twin, True
-    return checkout, False
-
-
-def place_orders(
-    actor: Actor,
-    address: Address,
-    payment_method: str,
-    remarks: dict[int, str] | None = None,
-    key: str | None = None,
-) -> CheckoutResult:
-    """Check out the buyer's cart: one order per store, stock reserved, side effects deferred.
-
-    `key` comes from the checkout form: the same key twice creates the orders once and answers
-    with them again. Without a key (another client) the cart itself is claimed, so two
-    checkouts of one cart still place its orders once.
-    """
-    if address.user_id != actor.user_id:
-        raise InvalidInput(NOT_YOUR_ADDRESS())
-    if payment_method not in PAYMENT_METHODS:
-        raise InvalidInput(CHOOSE_PAYMENT())
-    checkout, replayed = _checkout_with_key(actor.user_id, key or secrets.token_hex(16))
-    if replayed:
-        return CheckoutResult(list(checkout.orders), replayed=True)
-    cart = cart_of(actor.user_id)
-    if not cart.groups:
-        raise InvalidInput(CART_EMPTY())
-    cart.ensure_all_available()  # a line taken off sale (已下架) since it was added: refused
-    _claim_cart(actor.user_id, [line.id for group in cart.groups for line in group.lines])
-
-    orders = []
-    for group in cart.groups:
-        store = group.store
-        member = ensure_can_buy_from(actor.user_id, store)
-        if store.kind == StoreKind.SAME_CITY and payment_method not in SAME_CITY_METHODS:
-            raise InvalidInput(COD_ONLY(store=store.name))
-        status = _first_status(store.kind)
-        order = Order(
-            no=new_order_no(),
-            store_id=store.id,
-            buyer_id=actor.user_id,
-            checkout_id=checkout.id,
-            region_id=member.region_id if member else None,
-            kind=store.kind,
-            status=status,
-            payment_method=payment_method,
-            goods_fen=group.goods_fen,
-            delivery_fee_fen=group.delivery_fee_fen,
-            total_fen=group.total_fen,
-            contact_name=address.contact_name,
-            contact_phone=address.contact_phone,
-            address=address.text,
-            buyer_remark=(remarks or {}).get(store.id, "")[:200],
-        )
-        for line in group.lines:
-            _reserve_stock(line.sku, line.quantity)
-            order.items.append(
-                OrderItem(
-                    sku_id=line.sku_id,
-                    product_name=line.sku.product.name,
-                    spec=line.sku.spec,
-                    unit_price_fen=group.unit_price(line),
-                    quantity=line.quantity,
-                    line_fen=group.line_fen(line),
-                )
-            )
-        db.session.add(order)
-        db.session.flush()
-        record_event(order.id, actor, None, status, PLACED())
-        order_placed.send(order, actor=actor)
-        orders.append(order)
-    return CheckoutResult(orders, replayed=False)
-
-
-def _claim_cart(buyer_id: int, line_ids: list[int]) -> None:
-    """Take the cart's lines out in one statement: if another checkout took them first (a second
-    tab, a twin request without the key), this one is refused and creates nothing."""
-    result = db.session.execute(
-        delete(CartItem)
-        .where(CartItem.user_id == buyer_id, CartItem.id.in_(line_ids))
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != len(line_ids):
-        raise IllegalTransition(CART_CHANGED())
 
 
 def move_order(order: Order, to: str, actor: Actor, note: Message | None = None, **values) -> None:

@@ -20,3 +20,10 @@ order_paid = _signals.signal("order-paid")
 order_moved = _signals.signal("order-moved")
 # The order was closed (cancelled) from `frm`. kwargs: frm, actor
 order_closed = _signals.signal("order-closed")
+# An online order's time to pay has run out and it is about to be closed: the payments domain
+# asks the gateway first (a missed callback), and may mark it paid. kwargs: none
+order_payment_due = _signals.signal("order-payment-due")
+# Money must go back to the buyer (a paid order cancelled or closed, an after-sales request
+# granted): the payments domain refunds through the gateway or records an offline refund for
+# staff to pay. kwargs: amount_fen, reason (str), aftersale_id (int | None), actor
+refund_due = _signals.signal("refund-due")

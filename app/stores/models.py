@@ -65,6 +65,12 @@ class Store(db.Model):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     deleted_at: Mapped[datetime | None]  # deleted by the platform: gone from every list
     delivery_fee_fen: Mapped[int] = mapped_column(default=0)
+    # what the store accepts (ordering.payment.PAYMENT_METHODS keys; "online" = WeChat Pay or
+    # Alipay through the platform) and how its goods may travel (ordering DELIVERY_OPTIONS);
+    # empty: the defaults of its kind
+    payment_methods: Mapped[list] = mapped_column(JSON, default=list)
+    delivery_options: Mapped[list] = mapped_column(JSON, default=list)
+    transfer_payee: Mapped[str] = mapped_column(String(300), default="")  # 银行转账 details
     rider_commission_fen: Mapped[int] = mapped_column(default=500)
     printer_kind: Mapped[str] = mapped_column(String(20), default="lan")  # printing.PRINTERS
     printer_host: Mapped[str | None] = mapped_column(String(100))

@@ -30,8 +30,8 @@ from app.catalog.search import MAX_QUERY, search_words
 from app.errors import InvalidInput
 from app.extensions import db
 from app.messages import NOTE
-from app.ordering.cart import Cart, add_to_cart, cart_of
-from app.portals.shop.views import bp
+from app.ordering.cart import add_to_cart
+from app.portals.shop.views import bp, current_cart
 from app.stores.models import BUSINESS_STATUS_LABELS, StoreKind
 from app.stores.profile import store_image_url
 from app.stores.services import closed_notice
@@ -153,10 +153,6 @@ def search():
 # ---- one product --------------------------------------------------------------------------
 
 
-def _cart() -> Cart | None:
-    return cart_of(g.actor.user_id) if g.actor else None
-
-
 @bp.get("/products/<int:product_id>")
 def product(product_id: int):
     found = product_for_sale(product_id) or abort(404)
@@ -188,7 +184,7 @@ def product(product_id: int):
         closed_message=render_message(notice) if notice else "",
         may_buy=notice is None,
         reviews=product_reviews(product.id),
-        cart=_cart(),
+        cart=current_cart(),
     )
 
 
@@ -219,7 +215,7 @@ def add_product_to_cart(product_id: int):
         return render_page_or_block(
             "shop/product.html",
             "cart_bar",
-            cart=_cart(),
+            cart=current_cart(),
             added=message,
             product=product,
             corrected=corrected if quantity != form.quantity.data else None,

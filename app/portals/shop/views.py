@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
-from sqlalchemy.orm import selectinload
 
 from app.accounts.members import price_viewer, shown_prices
 from app.accounts.services import addresses_of
@@ -16,19 +14,15 @@ from app.errors import InvalidInput
 from app.extensions import db
 from app.messages import NOTE
 from app.ordering.cart import Cart, add_to_cart, cart_of, set_cart_quantity
-from app.ordering.models import Order
-from app.ordering.scope import order_numbered, orders_visible_to
-from app.ordering.services import awaits_buyer_receipt, confirm_receipt, place_orders
 from app.stores.mall import DEFAULT_SORT, SORTS, mall_origin, mall_stores
 from app.stores.models import KIND_LABELS, Store, StoreKind
 from app.stores.profile import store_image_url
 from app.stores.services import closed_notice, shows_products
 from app.web.access import actor_required, portal_guard
-from app.web.order_view import order_view, render_message
-from app.web.paging import paginate
+from app.web.order_view import render_message
 from app.web.rendering import render_page_or_block, see_other
 
-from .forms import AddToCartForm, CartQuantityForm, checkout_form
+from .forms import AddToCartForm, CartQuantityForm
 
 bp = Blueprint("shop", __name__)
 bp.before_request(portal_guard("shop"))
@@ -37,7 +31,7 @@ ORDERS_PER_PAGE = 10
 BADGED_KINDS = {StoreKind.WHOLESALE: KIND_LABELS[StoreKind.WHOLESALE]}  # the mall marks these
 
 
-def _cart() -> Cart | None:
+def current_cart() -> Cart | None:
     """The buyer's cart; None for a visitor."""
     return cart_of(g.actor.user_id) if g.actor else None
 
@@ -91,7 +85,7 @@ def store(store_id: int):
         prices=shown_prices(skus, viewer, store.kind),  # sku id → fen, None: not for them
         viewer=viewer,
         wholesale=store.kind == StoreKind.WHOLESALE,
-        cart=_cart(),
+        cart=current_cart(),
     )
 
 
@@ -104,14 +98,14 @@ def add_to_cart_line():
     line = add_to_cart(g.actor.user_id, form.sku_id.data, form.quantity.data)
     store_id = line.sku.product.store_id
     if request.htmx:
-        return render_page_or_block("shop/store.html", "cart_bar", cart=_cart(), added=True)
+        return render_page_or_block("shop/store.html", "cart_bar", cart=current_cart(), added=True)
     return see_other(url_for("shop.store", store_id=store_id), _("已加入购物车"))
 
 
 @bp.get("/cart")
 @actor_required
 def cart():
-    return render_page_or_block("shop/cart.html", "cart", cart=_cart())
+    return render_page_or_block("shop/cart.html", "cart", cart=current_cart())
 
 
 @bp.post("/cart/<int:line_id>")
@@ -122,71 +116,5 @@ def update_cart_line(line_id: int):
         raise InvalidInput(NOTE(text=form.first_error()))
     set_cart_quantity(g.actor.user_id, line_id, form.quantity.data)
     if request.htmx:
-        return render_page_or_block("shop/cart.html", "cart", cart=_cart())
+        return render_page_or_block("shop/cart.html", "cart", cart=current_cart())
     return see_other(url_for("shop.cart"))
-
-
-@bp.route("/checkout", methods=["GET", "POST"])
-@actor_required
-def checkout():
-    cart, addresses = _cart(), addresses_of(g.actor.user_id)
-    form = checkout_form(addresses, cart.store_ids, cart.payment_methods)
-    if form.validate_on_submit():
-        address = next(a for a in addresses if a.id == form.address_id.data)
-        placed = place_orders(
-            g.actor, address, form.payment_method.data, form.remarks(), form.checkout_key.data
-        )
-        message = ngettext(  # a replayed submit answers exactly as the first one did
-            "下单成功，共 %(num)s 个订单", "下单成功，共 %(num)s 个订单", len(placed.orders)
-        )
-        return see_other(url_for("shop.orders"), message)
-    return render_page_or_block(
-        "shop/checkout.html",
-        "checkout_form",
-        status=422 if form.is_submitted() else 200,
-        form=form,
-        cart=cart,
-        addresses=addresses,
-        cod_only=cart.cash_on_delivery_only,
-    )
-
-
-@bp.get("/orders")
-@actor_required
-def orders():
-    query = orders_visible_to(g.actor).options(selectinload(Order.items))
-    page = paginate(
-        query.order_by(Order.created_at.desc(), Order.id.desc()), per_page=ORDERS_PER_PAGE
-    )
-    return render_page_or_block("shop/orders.html", page=page)
-
-
-def _status_block(order: Order, status: int = 200):
-    return render_page_or_block(
-        "shop/order.html",
-        "status",
-        status=status,
-        order=order,
-        view=order_view(order),
-        can_receive=awaits_buyer_receipt(order),
-    )
-
-
-# The buyer's order pages are addressed by the random order number, not the sequential id, so
-# two orders do not reveal how many the platform takes.
-
-
-@bp.get("/orders/<string(maxlength=32):no>")
-@actor_required
-def order(no: str):
-    return _status_block(order_numbered(g.actor, no) or abort(404))
-
-
-@bp.post("/orders/<string(maxlength=32):no>/receive")
-@actor_required
-def receive(no: str):
-    order = order_numbered(g.actor, no) or abort(404)
-    confirm_receipt(order, g.actor)
-    if request.htmx:
-        return _status_block(order)
-    return see_other(url_for("shop.order", no=order.no), _("已确认收货"))

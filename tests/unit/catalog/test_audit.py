@@ -27,8 +27,8 @@ from app.errors import AlreadyTaken, DomainError, Forbidden, InvalidInput
 from app.extensions import db
 from app.jobs import commit
 from app.ordering.cart import add_to_cart, cart_of
+from app.ordering.checkout import place_orders
 from app.ordering.models import CartItem, Order
-from app.ordering.services import place_orders
 from app.stores.models import Store
 from tests.factories import actor_of, make_buyer, make_product, make_store, make_user
 
