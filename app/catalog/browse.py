@@ -25,6 +25,9 @@ from app.stores.models import BusinessStatus, Store, StoreKind
 from app.web.paging import Page, paginate
 
 PER_PAGE = 20
+# A shelf counts its products up to here ("共 1000+ 件商品"): a buyer pages, never reads the exact
+# number of a big category, and counting stops after reading this many index entries.
+SHELF_COUNT_CAP = 1000
 PINNED_MAX = 10  # the home page's 精选 strip
 HOT_CATEGORIES = 12  # the empty search page
 MAX_PRICE_FEN = 100_000_000  # a price filter beyond ￥1,000,000 means "no limit"
@@ -294,7 +297,7 @@ def product_cards(filter: ProductFilter, viewer: PriceViewer, per_page: int = PE
     where = _where(filter, viewer)
     query = _ordered(_cards_query(viewer).where(*where), filter.sort, viewer)
     counted = select(Product.id).join(Store, Store.id == Product.store_id).where(*where)
-    page = paginate(query, per_page, counted=counted, as_rows=True)
+    page = paginate(query, per_page, counted=counted, as_rows=True, cap=SHELF_COUNT_CAP)
     page.items = [_card(product, name, kind, viewer) for product, name, kind in page.items]
     return page
 

@@ -139,6 +139,11 @@ product_tags = Table(
 )
 
 
+# A product on sale, written exactly as the storefront's queries write it (`browse._on_sale`), so
+# PostgreSQL can prove its partial indexes serve them.
+SHELF_PREDICATE = "listed IS TRUE AND deleted_at IS NULL AND audit_status = 'approved'"
+
+
 class Product(db.Model):
     __tablename__ = "products"
     __table_args__ = (
@@ -157,6 +162,23 @@ class Product(db.Model):
             "search_text",
             postgresql_using="gin",
             postgresql_ops={"search_text": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+        # the storefront's shelves in their 综合 order (pins first, then what sells), only the
+        # products on sale: a grid page reads its 20 cards straight off the index and stops
+        Index(
+            "ix_products_shelf_category",
+            "category_id",
+            text("pinned_at DESC NULLS LAST"),
+            text("sales_count DESC"),
+            text("id DESC"),
+            postgresql_where=text(SHELF_PREDICATE),
+        ).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_products_shelf",
+            text("pinned_at DESC NULLS LAST"),
+            text("sales_count DESC"),
+            text("id DESC"),
+            postgresql_where=text(SHELF_PREDICATE),
         ).ddl_if(dialect="postgresql"),
     )
 

@@ -25,7 +25,7 @@ class Page:
     page: int
     per_page: int
     total: int
-    total_capped: bool  # more rows than COUNT_CAP: `total` is the cap, shown as "10000+"
+    total_capped: bool  # more rows than the cap: `total` is the cap, shown as "10000+"
     has_next: bool
 
     @property
@@ -50,13 +50,17 @@ class Page:
 
 
 def paginate(
-    query: Select, per_page: int, counted: Select | None = None, as_rows: bool = False
+    query: Select,
+    per_page: int,
+    counted: Select | None = None,
+    as_rows: bool = False,
+    cap: int = COUNT_CAP,
 ) -> Page:
     """The rows of the page asked for by ?page= and what the pager needs to draw itself.
 
     `query` selects ORM objects, or with `as_rows=True` plain rows (a Core select of the shown
     columns); `counted`, when given, is what the capped count counts (the same WHERE without the
-    columns and joins only the page needs)."""
+    columns and joins only the page needs); `cap` is where counting stops."""
     page = int_arg("page", 1, low=1, high=MAX_PAGE)
     offset = (page - 1) * per_page
     result = db.session.execute(query.limit(per_page + 1).offset(offset))
@@ -67,7 +71,7 @@ def paginate(
         total, capped = offset + len(rows), False  # the last page tells the total by itself
     else:
         counted = (query if counted is None else counted).order_by(None)
-        counted = counted.limit(COUNT_CAP + 1).subquery()
+        counted = counted.limit(cap + 1).subquery()
         total = db.session.scalar(select(func.count()).select_from(counted)) or 0
-        total, capped = min(total, COUNT_CAP), total > COUNT_CAP
+        total, capped = min(total, cap), total > cap
     return Page(rows, page, per_page, total, capped, has_next)

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import event, select
 
 from app.accounts.models import Member, MemberLevel, MemberStatus, Role
+from app.catalog import browse
 from app.catalog.models import (
     AuditStatus,
     Brand,
@@ -307,6 +308,19 @@ def test_load_more_brings_the_next_cards(client, app):
     assert more_page.lstrip().startswith('<article class="card product-card">')
     assert "饮料04号" in more_page and "饮料00号" in more_page and "饮料05号" not in more_page
     assert "加载更多" not in more_page
+
+
+def test_a_big_shelf_counts_up_to_its_cap_and_says_so(client, app, monkeypatch):
+    monkeypatch.setattr(browse, "SHELF_COUNT_CAP", 22)  # 1000 in production
+    kind = category("饮料")
+    store = make_store()
+    for n in range(25):
+        on_sale(store, f"饮料{n:02d}号", kind=kind)
+    commit()
+
+    page = page_of(client, f"/shop/categories/{kind.id}")
+
+    assert "共 22+ 件商品" in page and "加载更多" in page
 
 
 def _statements_for(client, url: str) -> list[str]:
