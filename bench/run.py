@@ -142,6 +142,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--db-name", default="hs_bench", help="databases are <name>_<orders>")
     parser.add_argument("--keep-db", action="store_true", help="leave the bench databases")
     parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated target keys to measure (the hand-tuned references always run); "
+        "the results go to bench/results/only.md, latest.md is kept",
+    )
+    parser.add_argument(
         "--measure-failures",
         action="store_true",
         help="also load targets whose first answer is an error (to count their status codes)",
@@ -155,6 +161,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("each data size needs at least 100 orders")
     if args.connections < 1 or args.duration <= 0:
         parser.error("--connections and --duration must be positive")
+    args.only = {key for key in args.only.split(",") if key}
+    unknown = args.only - {t.key for t in TARGETS}
+    if unknown:
+        parser.error(f"unknown targets: {', '.join(sorted(unknown))}")
+    args.targets = [t for t in TARGETS if not args.only or t.key in args.only or t.who is None]
     return args
 
 
@@ -214,7 +225,7 @@ def run_size(args: argparse.Namespace, orders: int) -> SizeReport:
             is_reference=t.who is None,
             base=t.base,
         )
-        for t in TARGETS
+        for t in args.targets
     ]
     heading = f"{orders:,} orders"
     try:
@@ -247,7 +258,7 @@ def run_size(args: argparse.Namespace, orders: int) -> SizeReport:
                         f"  WARNING: {busy:.0%} of the CPUs are busy with other work before "
                         "the run; every figure below will be low and noisy"
                     )
-            for target, row in zip(TARGETS, rows, strict=True):
+            for target, row in zip(args.targets, rows, strict=True):
                 port = ports[target.server]
                 if port is None:  # its server did not start; the row already says why
                     say(f"  {_progress(row)}")
@@ -519,7 +530,7 @@ def write_markdown(args, reports: list[SizeReport], growth: list[str], seconds: 
         lines += [report.markdown_table(size), ""]
     if growth:
         lines += ["```", *growth, "```", ""]
-    path = RESULTS / "latest.md"
+    path = RESULTS / ("only.md" if args.only else "latest.md")
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
 

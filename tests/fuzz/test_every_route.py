@@ -84,8 +84,17 @@ def order_invariant() -> list[str]:
     problems = []
     for order in db.session.execute(select(Order)).scalars():
         lines = sum(item.line_fen for item in order.items)
-        if order.goods_fen != lines or order.total_fen != order.goods_fen + order.delivery_fee_fen:
+        discounts = order.platform_discount_fen + order.points_discount_fen
+        discounts += order.store_discount_fen
+        shares = sum(item.discount_fen for item in order.items)
+        if (
+            order.goods_fen != lines
+            or shares != discounts
+            or order.total_fen != order.goods_fen + order.delivery_fee_fen - discounts
+        ):
             problems.append(f"order {order.no}: totals changed")
+        if not 0 <= order.refunded_fen <= order.total_fen:
+            problems.append(f"order {order.no}: refunded {order.refunded_fen}")
         if order.status not in ORDER_MACHINE.labels:
             problems.append(f"order {order.no}: unknown status {order.status}")
     for task in db.session.execute(select(DeliveryTask)).scalars():
