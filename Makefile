@@ -50,7 +50,9 @@ run: install
 	if [ -n "$$REDIS_URL" ]; then echo "RQ worker started (REDIS_URL=$$REDIS_URL)"; \
 		while :; do $(PY) worker.py; echo "RQ worker exited ($$?), restarting in 2s"; sleep 2; done & fi; \
 	echo "Deadline sweep started (RQ cron with REDIS_URL, else a timer)"; \
+	export PAYMENT_STANDINS=1; \
 	while :; do $(FLASK) deadlines run; echo "Deadline sweep exited ($$?), restarting in 2s"; sleep 2; done & \
+	echo "WeChat Pay and Alipay stand-ins on http://127.0.0.1:8801 and :8802 (pay pages for 在线支付)"; \
 	echo "Serving on http://$(HOST):$(PORT)"; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
@@ -89,6 +91,7 @@ test: lint test-sqlite test-postgres
 bench: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null) || true
 	$(PY) -m bench.run
+	$(PY) -m bench.checkout --buyers 16 --duration 10
 
 clean:
 	rm -rf .venv node_modules static/vendor .stamp-* instance/haoshang.db

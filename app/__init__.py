@@ -16,6 +16,7 @@ from app.cli import register_commands
 from app.config import BASE_DIR, Config
 from app.extensions import csrf, db, htmx, limiter, login_manager, migrate
 from app.i18n_markers import N_
+from app.payments.standins import start_development_standins
 from app.portals import register_portals
 from app.web.bounds import register_bounded_ids
 from app.web.errors import commit_failed, register_error_handlers
@@ -24,6 +25,8 @@ from app.web.security import init_security
 from app.web.static_files import register_static_files
 from app.web.template_helpers import register_template_helpers
 from app.web.unit_of_work import register_unit_of_work
+
+PAYMENT_STANDIN_KEYS = BASE_DIR / "instance" / "payment-standins"
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -49,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
         register_portals,
         register_errors,
         register_cli,
+        register_payment_standins,
     ):
         register(app)
     return app
@@ -127,3 +131,9 @@ def register_errors(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     register_commands(app)
+
+
+def register_payment_standins(app: Flask) -> None:
+    """`make run`: the payment gateways' local stand-ins, so a person can pay in the browser."""
+    if app.config.get("PAYMENT_STANDINS"):
+        start_development_standins(app.config, PAYMENT_STANDIN_KEYS)

@@ -8,6 +8,7 @@ name read from the settings. Adding a vendor is one new module; nothing else cha
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -22,6 +23,12 @@ class Registry(Generic[T]):
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self._factories: dict[str, Callable[..., T]] = {}
+        self._modules: dict[str, str] = {}  # name -> module that registers it when imported
+
+    def register_module(self, name: str, module: str) -> None:
+        """Name an adapter whose module is imported only when it is first asked for: a vendor SDK
+        (tens of MB) stays out of the processes that never use it (workers, the sweep)."""
+        self._modules[name] = module
 
     def register(self, name: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
         """Class decorator: `@REGISTRY.register("name")`."""
@@ -36,6 +43,8 @@ class Registry(Generic[T]):
 
     def get(self, name: str, *args, **kwargs) -> T:
         """A new adapter of that name, built with the given settings."""
+        if name not in self._factories and name in self._modules:
+            importlib.import_module(self._modules[name])  # its decorator registers the factory
         try:
             factory = self._factories[name]
         except KeyError:
@@ -44,7 +53,7 @@ class Registry(Generic[T]):
         return factory(*args, **kwargs)
 
     def names(self) -> list[str]:
-        return sorted(self._factories)
+        return sorted({*self._factories, *self._modules})
 
     def __contains__(self, name: object) -> bool:
-        return name in self._factories
+        return name in self._factories or name in self._modules

@@ -141,4 +141,36 @@ class Config:
     # An outbox row enqueued (and gone from Redis) or running this long is lost: the sweep hands
     # it over again. Keep it above RQ's job timeout (180 s), the longest a live job runs.
     JOB_STALE_SECONDS = int(os.environ.get("JOB_STALE_SECONDS", "300"))
+    # Online payment (app/payments): the gateways offered to buyers, each used only when its
+    # keys are set. Keys and certificates are PEM text or a path to a PEM file.
+    PAYMENT_GATEWAYS = tuple(
+        name for name in os.environ.get("PAYMENT_GATEWAYS", "wechat,alipay").split(",") if name
+    )
+    # Where the gateways call back (the public address of the site); empty: this request's host.
+    PAYMENT_NOTIFY_BASE_URL = os.environ.get("PAYMENT_NOTIFY_BASE_URL", "")
+    # `make run` only: start the WeChat Pay and Alipay stand-ins (127.0.0.1:8801/8802) and point
+    # the gateways at them, keys kept in instance/payment-standins
+    PAYMENT_STANDINS = os.environ.get("PAYMENT_STANDINS", "").lower() in ("1", "true")
+    PAYMENT_NOTIFY_RATE_LIMIT = os.environ.get("PAYMENT_NOTIFY_RATE_LIMIT", "600 per minute")
+    PAYMENT_TIMEOUT = float(os.environ.get("PAYMENT_TIMEOUT", "10"))  # seconds per gateway call
+    WECHATPAY_MCHID = os.environ.get("WECHATPAY_MCHID", "")
+    WECHATPAY_APPID = os.environ.get("WECHATPAY_APPID", "")
+    WECHATPAY_API_V3_KEY = os.environ.get("WECHATPAY_API_V3_KEY", "")
+    WECHATPAY_PRIVATE_KEY = os.environ.get("WECHATPAY_PRIVATE_KEY", "")  # apiclient_key.pem
+    WECHATPAY_CERT_SERIAL_NO = os.environ.get("WECHATPAY_CERT_SERIAL_NO", "")
+    # the platform certificate (empty: downloaded from /v3/certificates into WECHATPAY_CERT_DIR),
+    # or the newer 微信支付公钥 with its id
+    WECHATPAY_PLATFORM_CERT = os.environ.get("WECHATPAY_PLATFORM_CERT", "")
+    WECHATPAY_CERT_DIR = os.environ.get(
+        "WECHATPAY_CERT_DIR", str(BASE_DIR / "instance" / "wechatpay_certs")
+    )
+    WECHATPAY_PUBLIC_KEY = os.environ.get("WECHATPAY_PUBLIC_KEY", "")
+    WECHATPAY_PUBLIC_KEY_ID = os.environ.get("WECHATPAY_PUBLIC_KEY_ID", "")
+    WECHATPAY_BASE_URL = os.environ.get("WECHATPAY_BASE_URL", "https://api.mch.weixin.qq.com")
+    ALIPAY_APPID = os.environ.get("ALIPAY_APPID", "")
+    ALIPAY_APP_PRIVATE_KEY = os.environ.get("ALIPAY_APP_PRIVATE_KEY", "")
+    ALIPAY_PUBLIC_KEY = os.environ.get("ALIPAY_PUBLIC_KEY", "")  # Alipay's key, not ours
+    ALIPAY_GATEWAY_URL = os.environ.get(
+        "ALIPAY_GATEWAY_URL", "https://openapi.alipay.com/gateway.do"
+    )
     locals().update(_adapter_settings())

@@ -6,9 +6,10 @@ import io
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app.accounts.actor import Actor
 from app.accounts.levels import install_member_levels
 from app.accounts.models import Address, Member, MemberStatus, Role, RoleGrant, User
 from app.catalog.library import category_path, install_demo_library
@@ -19,7 +20,16 @@ from app.clock import utcnow
 from app.delivery.services import install_dispatch_settings
 from app.extensions import db
 from app.images import thumb_key
+from app.ordering.aftersales import request_aftersale
+from app.ordering.cart import add_to_cart
+from app.ordering.checkout import place_orders
+from app.ordering.models import Order
+from app.ordering.services import accept_order, confirm_receipt, move_order
 from app.ordering.settings import install_order_settings
+from app.ordering.statements import month_of, statement_for
+from app.ordering.states import OrderStatus
+from app.promotions.coupons import CouponFields, claim, create_coupon
+from app.promotions.models import Coupon, PointEntry
 from app.storage import get_storage
 from app.stores.applications import install_merchant_settings
 from app.stores.models import ApplicationStatus, Store, StoreApplication, StoreKind
@@ -221,7 +231,79 @@ def load_demo_data() -> dict[str, int]:
     _catalog(levels)
     _pending_member(person("13800000008"), regions["海口"], manager)
     _pending_application(person("13800000009"))
+    _promotions(stores, person)
+    _orders(stores, person)
     return created
+
+
+WHOLESALE_PAYEE = "中国农业银行海口分行\n户名：海南批发供应有限公司\n账号：6228 4800 1234 5678"
+
+
+def _promotions(stores: dict[str, Store], person) -> None:
+    """The coupon centre's coupons (once), 周会员's 满100减10 and 1,000 points, the payee of
+    海南批发供应's bank transfers."""
+    wholesale = stores["海南批发供应"]
+    wholesale.transfer_payee = wholesale.transfer_payee or WHOLESALE_PAYEE
+    if db.session.scalar(select(func.count(Coupon.id))):
+        return
+    operator, owner, buyer = person("13800000001"), person("13800000003"), person("13800000007")
+    staff = Actor(operator.id, Role.OPERATOR, name=operator.name)
+    shop = stores["椰城小厨"]
+    owner_actor = Actor(owner.id, Role.STORE_STAFF, store_id=shop.id, name=owner.name)
+    full = create_coupon(
+        staff, CouponFields(name="满100减10", threshold_fen=10000, discount_fen=1000, valid_days=30)
+    )
+    create_coupon(
+        staff,
+        CouponFields(
+            name="无门槛3元", threshold_fen=0, discount_fen=300, valid_days=7, per_person_limit=2
+        ),
+    )
+    create_coupon(
+        owner_actor,
+        CouponFields(name="满50减5", threshold_fen=5000, discount_fen=500, valid_days=30),
+    )
+    claim(buyer.id, full)
+    buyer.points += 1000
+    db.session.add(PointEntry(user_id=buyer.id, delta=1000, kind="earned", source="demo:welcome"))
+
+
+def _orders(stores: dict[str, Store], person) -> None:
+    """周会员's orders in the states worth trying (once): an online order waiting for payment
+    (去支付), a pickup order with its code, a completed order with a refund request waiting for the
+    store, a bank transfer waiting for the money, a 统一结算 order on this month's statement."""
+    buyer = person("13800000007")
+    if db.session.scalar(select(func.count(Order.id)).where(Order.buyer_id == buyer.id)):
+        return
+    owner, shop, wholesale = person("13800000003"), stores["椰城小厨"], stores["海南批发供应"]
+    address = db.session.execute(
+        select(Address).where(Address.user_id == buyer.id).limit(1)
+    ).scalar_one()
+    me = Actor(buyer.id, Role.BUYER, name=buyer.name)
+    at_shop = Actor(owner.id, Role.STORE_STAFF, store_id=shop.id, name=owner.name)
+
+    def order(store: Store, quantity: int, method: str, option: str | None = None) -> Order:
+        product = db.session.execute(
+            select(Product).where(Product.store_id == store.id).order_by(Product.id).limit(1)
+        ).scalar_one()
+        add_to_cart(buyer.id, product.skus[0].id, quantity * max(product.min_order_qty or 1, 1))
+        options = {store.id: option} if option else None
+        [placed] = place_orders(me, address, method, delivery=options).orders
+        return placed
+
+    order(shop, 2, "online")  # 待付款: pay it from 我的订单 through the stand-in
+    pickup = order(shop, 1, "cod", "pickup")
+    accept_order(pickup, at_shop)  # 待自提: the store verifies its code at 自提核销
+    received = order(shop, 3, "cod")
+    accept_order(received, at_shop)
+    move_order(received, OrderStatus.SHIPPED, at_shop)
+    confirm_receipt(received, me)
+    request_aftersale(
+        received, me, "refund", {received.items[0].id: 1}, "少件/漏发", "少送了一份"
+    )  # the store answers under 售后
+    order(wholesale, 1, "bank_transfer")  # the payee shows on the order; staff record the money
+    monthly = order(wholesale, 1, "monthly")
+    statement_for(buyer.id, wholesale.id, month_of(monthly.created_at))
 
 
 def _catalog(levels) -> None:

@@ -36,7 +36,13 @@ JOB_STATUS_BADGES = {
     OutboxStatus.DONE: "completed",
     OutboxStatus.FAILED: "closed",
 }
-QUEUE_LABELS = {"sms": N_("短信"), "courier": N_("配送"), "print": N_("打印"), "sweep": N_("定时")}
+QUEUE_LABELS = {
+    "sms": N_("短信"),
+    "courier": N_("配送"),
+    "print": N_("打印"),
+    "sweep": N_("定时"),
+    "payments": N_("支付"),
+}
 
 
 class OutboxJob(db.Model):

@@ -29,7 +29,7 @@ from app.messages import Message
 
 log = logging.getLogger(__name__)
 
-QUEUES = ("sms", "courier", "print", "sweep")
+QUEUES = ("sms", "courier", "print", "sweep", "payments")
 RETRY_INTERVALS = [5, 30, 120, 600, 1800]  # seconds between RQ retries
 _NEW = "outbox_new"
 _COMMITTED = "outbox_committed"
@@ -82,6 +82,8 @@ def defer(func: Callable, *args: int | str, summary: Message | None = None) -> O
 
 @event.listens_for(Session, "after_commit")
 def _collect_committed(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint was released (SQLAlchemy fires after_commit for it too): not durable
     new = session.info.pop(_NEW, [])
     if new:
         session.info.setdefault(_COMMITTED, []).extend(new)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import Member
 from app.catalog.models import Product, Sku
@@ -117,9 +118,13 @@ class Cart:
 
 
 def cart_lines(buyer_id: int) -> list[CartItem]:
+    """The buyer's lines with their SKU and product, in one query."""
     return list(
         db.session.execute(
-            select(CartItem).where(CartItem.user_id == buyer_id).order_by(CartItem.id)
+            select(CartItem)
+            .where(CartItem.user_id == buyer_id)
+            .options(joinedload(CartItem.sku).joinedload(Sku.product))
+            .order_by(CartItem.id)
         ).scalars()
     )
 
@@ -127,13 +132,20 @@ def cart_lines(buyer_id: int) -> list[CartItem]:
 def cart_of(buyer_id: int) -> Cart:
     """The buyer's cart by store, in the order lines were added, priced for this buyer: an
     approved member pays their level's prices at wholesale stores."""
-    member = db.session.get(Member, buyer_id)
-    level_id = member.level_id if member is not None and member.approved else None
     groups: dict[int, CartGroup] = {}
-    for line in cart_lines(buyer_id):
+    lines = cart_lines(buyer_id)
+    store_ids = {line.sku.product.store_id for line in lines}
+    stores = {}
+    if store_ids:  # every store of the cart in one query
+        stores = {s.id: s for s in db.session.scalars(select(Store).where(Store.id.in_(store_ids)))}
+    level_id = None
+    if any(store.kind == StoreKind.WHOLESALE for store in stores.values()):
+        member = db.session.get(Member, buyer_id)
+        level_id = member.level_id if member is not None and member.approved else None
+    for line in lines:
         store_id = line.sku.product.store_id
         if store_id not in groups:
-            store = db.session.get(Store, store_id)
+            store = stores[store_id]
             wholesale = store.kind == StoreKind.WHOLESALE
             groups[store_id] = CartGroup(store, level_id=level_id if wholesale else None)
         groups[store_id].lines.append(line)
@@ -159,7 +171,7 @@ def ensure_can_buy_from(buyer_id: int, store: Store) -> Member | None:
 
 def add_to_cart(buyer_id: int, sku_id: int, quantity: int) -> CartItem:
     """Add a multiple of the product's minimum order quantity; the line grows if it exists."""
-    sku = db.session.get(Sku, sku_id)
+    sku = db.session.get(Sku, sku_id, options=[joinedload(Sku.product)])
     if sku is None or not sku.product.listed:
         raise InvalidInput(NOT_LISTED())
     product: Product = sku.product

@@ -30,12 +30,14 @@ COLLECTED_ON_DELIVERY = ("cod", "logistics_collect")  # taken at the door or by 
 PAID_BEFORE_SHIPPING = ("prepay", "bank_transfer", "wechat_transfer", "alipay_transfer")
 SETTLED_MONTHLY = ("monthly",)
 
+# In the order a checkout offers them: the first one a store accepts is preselected (goods that
+# travel come before pickup).
 DELIVERY_OPTIONS = {
     "delivery": N_("同城配送"),
-    "pickup": N_("到店自提"),
-    "express": N_("快递"),
     "ship": N_("发货"),
+    "express": N_("快递"),
     "ship_pickup": N_("发货运自提"),
+    "pickup": N_("到店自提"),
 }
 DEFAULT_DELIVERY = {
     StoreKind.SAME_CITY: ("delivery", "pickup"),

@@ -21,12 +21,13 @@ from app.i18n_markers import N_
 from app.messages import Message, define
 from app.ordering.events import record_event
 from app.ordering.models import Order
-from app.ordering.signals import order_closed, order_moved, order_paid
-from app.ordering.states import GOODS_NOT_LEFT, ORDER_MACHINE, OrderStatus
+from app.ordering.payment import PAID_BEFORE_SHIPPING
+from app.ordering.settings import order_settings
+from app.ordering.signals import order_closed, order_moved, order_paid, refund_due
+from app.ordering.states import GOODS_NOT_LEFT, ORDER_MACHINE, PICKUP, OrderStatus
 from app.statemachine import MOVE_NOT_ALLOWED
 
-AUTO_RECEIPT_DAYS = 15  # SPEC §5: receipt is confirmed for the buyer 15 days after shipment
-AUTO_RECEIPT = "auto_confirm_receipt"  # the deadline kind
+AUTO_RECEIPT = "auto_confirm_receipt"  # the deadline kind (days: order_settings())
 
 STAFF_ONLY = define("staff_only", N_("只有平台人员可以直接修改订单状态"))
 REMARK_REQUIRED = define("remark_required", N_("请填写备注"))
@@ -42,12 +43,27 @@ AUTO_RECEIVED = define("auto_received", N_("超过 %(days)s 天未确认，系�
 STORE_ACCEPTED = define("store_accepted", N_("商家已接单"))
 STORE_REJECTED = define("store_rejected", N_("商家拒单：%(reason)s"))
 REASON_REQUIRED = define("reason_required", N_("请填写拒单原因"))
+PAY_BEFORE_SHIPPING = define("pay_before_shipping", N_("款到发货订单须先确认收款"))
+BUYER_ONLY_CANCELS = define("buyer_only_cancels", N_("只有下单人可以取消订单"))
+CANCEL_REASON_REQUIRED = define("cancel_reason_required", N_("请选择或填写取消原因"))
+CLOSE_REASON_REQUIRED = define("close_reason_required", N_("请填写关闭原因"))
+STORE_ONLY_CLOSES = define("store_only_closes", N_("只能关闭自己店铺的订单"))
+BUYER_CANCELLED = define("buyer_cancelled", N_("买家取消订单：%(reason)s"))
+STORE_CLOSED = define("store_closed", N_("商家关闭订单：%(reason)s"))
+REFUND_ON_CLOSE = "order_closed"  # the refund reason sent with refund_due when a paid order closes
 
 
 def move_order(order: Order, to: str, actor: Actor, note: Message | None = None, **values) -> None:
     """The one way an order changes status: guard, compare-and-set, event, announcements."""
     frm = order.status
     ORDER_MACHINE.guard(frm, to, actor.role)
+    handed_over = frm == OrderStatus.AWAITING_SHIPMENT and to == OrderStatus.COMPLETED
+    if handed_over and order.delivery_option != PICKUP:  # only 核销 completes without shipping
+        raise IllegalTransition(
+            MOVE_NOT_ALLOWED(current=ORDER_MACHINE.label(frm), to=ORDER_MACHINE.label(to))
+        )
+    if frm == OrderStatus.AWAITING_SHIPMENT and to in (OrderStatus.SHIPPED, OrderStatus.COMPLETED):
+        ensure_paid_before_shipping(order)
     stamp = {OrderStatus.SHIPPED: "shipped_at", OrderStatus.COMPLETED: "completed_at"}.get(to)
     if stamp:
         values[stamp] = utcnow()
@@ -56,7 +72,7 @@ def move_order(order: Order, to: str, actor: Actor, note: Message | None = None,
     ORDER_MACHINE.compare_and_set(Order, order.id, frm, to, **values)
     db.session.refresh(order)
     record_event(order.id, actor, frm, to, note)
-    _follow_move(order, frm, to)
+    _follow_move(order, frm, to, actor, str(note)[:200] if note else "")
     order_moved.send(order, frm=frm, to=to, actor=actor)
     if to == OrderStatus.AWAITING_SHIPMENT and frm in (
         OrderStatus.PENDING_PAYMENT,
@@ -85,23 +101,51 @@ def move_order_once(
     return True
 
 
-def _follow_move(order: Order, frm: str, to: str) -> None:
-    """Ordering's own consequences: stock back if the goods never left, the receipt deadline."""
+def ensure_paid_before_shipping(order: Order) -> None:
+    """款到发货 and the transfers: the money must be recorded as received before goods leave."""
+    if order.payment_method in PAID_BEFORE_SHIPPING and order.paid_at is None:
+        raise IllegalTransition(PAY_BEFORE_SHIPPING())
+
+
+def _follow_move(order: Order, frm: str, to: str, actor: Actor, reason: str = "") -> None:
+    """Ordering's own consequences: stock back if the goods never left, money back if it was
+    paid, the receipt deadline."""
     if to == OrderStatus.CLOSED and frm in GOODS_NOT_LEFT:
         release_stock(order)
+    if to == OrderStatus.CLOSED:
+        _refund_if_paid(order, actor, reason)
     if to == OrderStatus.SHIPPED and not order.courier_confirms:
-        schedule(AUTO_RECEIPT, order.id, order.shipped_at + timedelta(days=AUTO_RECEIPT_DAYS))
+        days = order_settings().auto_receipt_days
+        schedule(AUTO_RECEIPT, order.id, order.shipped_at + timedelta(days=days))
     if frm == OrderStatus.SHIPPED:
         cancel(AUTO_RECEIPT, order.id)
 
 
+def _refund_if_paid(order: Order, actor: Actor, reason: str) -> None:
+    """Every close of a paid order (the buyer cancels, the store or staff close it) asks the
+    payments domain, once, to give back what was paid and not refunded yet."""
+    if order.paid_at is None:
+        return  # never paid (unpaid online, cash on delivery, 款到发货 before the money came)
+    amount = order.total_fen - order.refunded_fen
+    if amount <= 0:
+        return
+    refund_due.send(
+        order,
+        amount_fen=amount,
+        reason=reason or REFUND_ON_CLOSE,
+        aftersale_id=None,
+        actor=actor,
+    )
+
+
 @on_due(AUTO_RECEIPT)
 def auto_confirm_receipt(order_id: int) -> None:
-    """15 days after shipment the buyer has not confirmed: the system confirms for them."""
+    """Days after shipment (platform setting) the buyer has not confirmed: the system does."""
     order = db.session.get(Order, order_id)
     if order is None or order.status != OrderStatus.SHIPPED:
         return  # received, closed or gone meanwhile: nothing to do
-    move_order(order, OrderStatus.COMPLETED, SYSTEM, AUTO_RECEIVED(days=AUTO_RECEIPT_DAYS))
+    days = order_settings().auto_receipt_days
+    move_order(order, OrderStatus.COMPLETED, SYSTEM, AUTO_RECEIVED(days=days))
 
 
 def accept_order(order: Order, actor: Actor) -> None:
@@ -140,7 +184,8 @@ def awaits_shipment(order: Order) -> bool:
 
 
 def change_status_by_staff(order: Order, to: str, actor: Actor, remark: str) -> None:
-    """Platform / customer service override (SPEC §5, §7): a remark is required every time."""
+    """Platform / customer service override (SPEC §5, §7): a remark is required every time
+    (the platform's form also asks for an explicit confirmation before a close)."""
     if not actor.is_staff:
         raise Forbidden(STAFF_ONLY())
     remark = remark.strip()
@@ -172,3 +217,31 @@ def release_stock(order: Order) -> None:
             .values(stock=Sku.stock + item.quantity)
             .execution_options(synchronize_session=False)
         )
+
+
+def cancel_by_buyer(order: Order, actor: Actor, reason: str) -> None:
+    """The buyer cancels before the goods leave; a paid order is refunded (in `_follow_move`)."""
+    if actor.role != Role.BUYER or order.buyer_id != actor.user_id:
+        raise Forbidden(BUYER_ONLY_CANCELS())
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(CANCEL_REASON_REQUIRED())
+    move_order_once(order, OrderStatus.CLOSED, actor, BUYER_CANCELLED(reason=reason[:200]))
+
+
+def may_buyer_cancel(order: Order) -> bool:
+    return order.status in GOODS_NOT_LEFT
+
+
+def close_by_store(order: Order, actor: Actor, reason: str) -> None:
+    """The store closes one of its orders before it ships, with a reason the buyer reads."""
+    if actor.role == Role.STORE_STAFF and actor.store_id != order.store_id:
+        raise Forbidden(STORE_ONLY_CLOSES())
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(CLOSE_REASON_REQUIRED())
+    move_order_once(order, OrderStatus.CLOSED, actor, STORE_CLOSED(reason=reason[:200]))
+
+
+def may_store_close(order: Order) -> bool:
+    return OrderStatus.CLOSED in ORDER_MACHINE.allowed(order.status, Role.STORE_STAFF)

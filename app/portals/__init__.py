@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
+from app.payments.callbacks import bp as gateway_bp
 from app.portals.auth.views import bp as auth_bp
 from app.portals.driver.views import bp as driver_bp
 from app.portals.media.views import bp as media_bp
@@ -22,7 +23,7 @@ from app.web.portals import PORTALS
 PORTAL_BLUEPRINTS: dict[str, Blueprint] = {
     bp.name: bp for bp in (platform_bp, store_bp, sales_bp, driver_bp, rider_bp, shop_bp)
 }
-SHARED_BLUEPRINTS = (auth_bp, health_bp, media_bp)
+SHARED_BLUEPRINTS = (auth_bp, health_bp, media_bp, gateway_bp)
 
 
 def register_portals(app: Flask) -> None:

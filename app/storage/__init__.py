@@ -20,14 +20,13 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
 
 from app.extensions import db
-from app.storage.backends import LocalStorage, S3Storage
+from app.storage.backends import LocalStorage
 from app.storage.base import STORAGE, FileStorage, check_key
 
 __all__ = [
     "STORAGE",
     "FileStorage",
     "LocalStorage",
-    "S3Storage",
     "build_storage",
     "check_key",
     "get_storage",
@@ -77,6 +76,8 @@ def put_in_transaction(key: str, data: bytes, content_type: str) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _keep_committed_objects(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint was released, the transaction goes on: the files still depend on it
     session.info.pop(_PENDING, None)
 
 

@@ -7,22 +7,39 @@ decided here too, from the portal registry's audience.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import g
+from flask_babel import gettext
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
-from app.accounts.models import ROLE_LABELS, SYSTEM_ROLE
-from app.delivery.models import TASK_MACHINE
+from app.accounts.actor import Actor
+from app.accounts.models import ROLE_LABELS, SYSTEM_ROLE, User
+from app.delivery.models import TASK_MACHINE, DeliveryTask
 from app.delivery.services import task_of
 from app.extensions import db
 from app.i18n_markers import N_
-from app.messages import MASKED_AUDIENCES, mask_phone, render
-from app.ordering.models import Order, OrderEvent
-from app.ordering.states import MANAGER_LABELS, ORDER_MACHINE, OrderStatus, buyer_label
-from app.stores.models import BusinessStatus
+from app.messages import MASKED_AUDIENCES, define, mask_phone, render
+from app.ordering.aftersale_states import AFTERSALE_TIMELINE
+from app.ordering.export import order_where
+from app.ordering.models import Order, OrderEvent, OrderItem
+from app.ordering.payment import payment_label
+from app.ordering.search import NEWEST_FIRST, OrderFilter
+from app.ordering.states import (
+    MANAGER_LABELS,
+    ORDER_MACHINE,
+    PICKUP,
+    OrderStatus,
+    buyer_label,
+    buyer_words,
+    travelled_option,
+)
+from app.stores.models import BusinessStatus, Store
 from app.web.i18n import pgettext, translate
+from app.web.paging import Page, paginate
 from app.web.portals import PORTALS
 from app.wholesale.models import Fulfilment, SlipPhoto
 from app.wholesale.services import slips_of
@@ -30,6 +47,34 @@ from app.wholesale.services import slips_of
 SHUT_BEFORE_SHIPPING = N_("该商户已关闭，若已付款，请联系商家处理")
 SHUT_AFTER_SHIPPING = N_("该商户已关闭，若之后未收到货，请联系商家处理")
 DRIVER_TODO = N_("待送货")
+
+# The buyer reads the delivery task in their own words, not the rider's buttons (接单, 取单).
+BUYER_TASK_WORDS = {
+    "waiting": N_("等待骑手"),
+    "accepted": N_("骑手正赶往商家"),
+    "arrived": N_("骑手已到店"),
+    "picked": N_("骑手已取货"),
+    "delivering": N_("骑手配送中"),
+    "delivered": N_("已送达"),
+    "cancelled": N_("配送已取消"),
+}
+# Timeline notes the buyer reads differently from the store (staff jargon in buyer words).
+# Each is a message kind read with the stored note's parameters.
+BUYER_NOTES = {
+    "pushed_to_assistant": define("buyer_pushed_to_assistant", N_("商家已安排骑手配送")),
+    "shipped_by_assistant": define("buyer_shipped_by_assistant", N_("商家已发货，由平台骑手配送")),
+    "store_accepted": define("buyer_store_accepted", N_("商家已确认订单，正在备货")),
+    "manager_confirmed": define("buyer_order_confirmed", N_("订单已确认")),
+    "service_confirmed": define("buyer_order_confirmed", N_("订单已确认")),
+    "driver_assigned": define("buyer_driver_assigned", N_("司机 %(name)s（%(phone)s）为您送货")),
+    "task_ended_with_order": define("buyer_delivery_done", N_("配送已完成")),
+}
+# Who acted, as the buyer knows them.
+BUYER_ROLES = {
+    "store_staff": N_("商家"),
+    "operator": N_("平台客服"),
+    "service": N_("平台客服"),
+}
 
 
 def audience() -> str:
@@ -52,7 +97,7 @@ def shown_phone(phone: str | None, reader: str) -> str:
 def status_label(order: Order, reader: str) -> str:
     """The order's status in the words of its reader (SPEC §7 wording for the buyer)."""
     if reader == "buyer":
-        return translate(buyer_label(order.kind, order.status))
+        return translate(buyer_words(order))
     if reader == "sales":
         return translate(MANAGER_LABELS.get(order.status) or ORDER_MACHINE.label(order.status))
     if reader == "driver" and order.status == OrderStatus.SHIPPED:
@@ -125,13 +170,56 @@ def _carrier(order: Order, reader: str) -> tuple[Carrier | None, str]:
     return None, ""
 
 
+def _buyer_entry(order: Order, event: OrderEvent) -> TimelineEntry:
+    """One timeline row in the buyer's words: their status words, no staff names or jargon."""
+    if event.machine == "delivery":
+        label = BUYER_TASK_WORDS.get(event.to_status, N_("配送中"))
+    elif event.machine == "aftersale":
+        label = AFTERSALE_TIMELINE.label(event.to_status)
+    else:
+        by_courier = (
+            bool(order.courier_confirms)
+            if event.to_status in (OrderStatus.SHIPPED, OrderStatus.COMPLETED)
+            else None
+        )
+        label = buyer_label(order.kind, event.to_status, travelled_option(order), by_courier)
+    role = translate(ROLE_LABELS.get(event.actor_role, event.actor_role))
+    if event.actor_role == SYSTEM_ROLE or not event.actor_name:
+        actor = role = translate(ROLE_LABELS[SYSTEM_ROLE])
+    elif event.actor_role == "store_staff":
+        actor, role = order.store.name, translate(BUYER_ROLES["store_staff"])
+    elif event.actor_role in BUYER_ROLES:
+        actor = role = translate(BUYER_ROLES[event.actor_role])
+    else:
+        actor = event.actor_name  # the buyer themself, their rider or driver
+    stored = event.note if isinstance(event.note, dict) else {}
+    kind = BUYER_NOTES.get(stored.get("code"))
+    if kind is not None:
+        params = {name: value for name, value in stored.items() if name != "code"}
+        note = render_message(kind(**params), "buyer")
+    else:
+        note = render_message(event.note, "buyer")
+    return TimelineEntry(
+        label=translate(label),
+        at=event.created_at,
+        actor=actor,
+        role=role,
+        note=note,
+        machine=event.machine,
+    )
+
+
 def _timeline(order: Order, reader: str) -> list[TimelineEntry]:
     events = db.session.execute(
         select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id.desc())
     ).scalars()
+    if reader == "buyer":
+        return [_buyer_entry(order, event) for event in events]
     entries = []
     for event in events:
-        machine = TASK_MACHINE if event.machine == "delivery" else ORDER_MACHINE
+        machine = {"delivery": TASK_MACHINE, "aftersale": AFTERSALE_TIMELINE}.get(
+            event.machine, ORDER_MACHINE
+        )
         system = event.actor_role == SYSTEM_ROLE or not event.actor_name
         entries.append(
             TimelineEntry(
@@ -175,3 +263,126 @@ def order_view(order: Order, reader: str | None = None) -> OrderView:
         store_notice=shut_store_notice(order) if reader == "buyer" else "",
         ship_remark=fulfilment.remark if fulfilment else "",
     )
+
+
+def buyer_status(order: Order) -> str:
+    """The status of an order in the buyer's words (lists and cards)."""
+    return translate(buyer_words(order))
+
+
+def is_pickup(order: Order) -> bool:
+    return order.delivery_option == PICKUP
+
+
+# ---- the desktop order lists with the fuller filter -----------------------------------------
+# `app.web.order_list.order_list` reads `OrderFilter` only; the store's and the platform's lists
+# also filter by payment method, delivery option and the contact's name (`order_where`). The
+# same columns and labels as there (that module cannot be imported here: it imports the
+# template helpers, which import this module).
+
+_rider = aliased(User, name="rider")
+_driver = aliased(User, name="driver")
+LIST_COLUMNS = (
+    Order.id,
+    Order.no,
+    Order.kind,
+    Order.status,
+    Order.payment_method,
+    Order.total_fen,
+    Order.contact_name,
+    Order.contact_phone,
+    Order.created_at,
+    DeliveryTask.status.label("task_status"),
+    _rider.name.label("rider_name"),
+    _rider.phone.label("rider_phone"),
+    _driver.name.label("driver_name"),
+)
+ITEMS_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class ListedOrder:
+    """One line of a desktop order list (the fields of `order_list.OrderRow`)."""
+
+    id: int
+    no: str
+    kind: str
+    status: str
+    status_label: str
+    payment_method: str
+    payment_label: str
+    total_fen: int
+    contact_name: str
+    contact_phone: str
+    created_at: object
+    task_status: str | None
+    task_label: str
+    rider_name: str | None
+    rider_phone: str | None
+    driver_name: str | None
+    store_name: str = ""
+    items: str = ""
+
+
+def _item_lines(order_ids: list[int]) -> dict[int, str]:
+    if not order_ids:
+        return {}
+    lines: dict[int, list[str]] = defaultdict(list)
+    query = (
+        select(OrderItem.order_id, OrderItem.product_name, OrderItem.quantity)
+        .where(OrderItem.order_id.in_(order_ids))
+        .order_by(OrderItem.order_id, OrderItem.id)
+    )
+    for order_id, name, quantity in db.session.execute(query):
+        lines[order_id].append(f"{name}×{quantity}")
+    comma = translate(N_("、"))
+    summaries = {}
+    for order_id, shown in lines.items():
+        summary = comma.join(shown[:ITEMS_SHOWN])
+        if len(shown) > ITEMS_SHOWN:
+            summary += " " + gettext("等 %(n)s 种", n=len(shown))
+        summaries[order_id] = summary
+    return summaries
+
+
+def order_page(
+    actor: Actor, f: OrderFilter, per_page: int, items: bool = False, store: bool = False
+) -> Page:
+    """A page of the orders the actor may see that match the filter (`order_where`: scope,
+    filter bar, payment method, delivery option), newest first, as `ListedOrder` rows."""
+    where = order_where(actor, f)
+    columns = LIST_COLUMNS + ((Store.name.label("store_name"),) if store else ())
+    query = (
+        select(*columns)
+        .select_from(Order)
+        .outerjoin(DeliveryTask, DeliveryTask.order_id == Order.id)
+        .outerjoin(_rider, _rider.id == DeliveryTask.rider_id)
+        .outerjoin(Fulfilment, Fulfilment.order_id == Order.id)
+        .outerjoin(_driver, _driver.id == Fulfilment.driver_id)
+        .where(*where)
+        .order_by(*NEWEST_FIRST)
+    )
+    if store:
+        query = query.join(Store, Store.id == Order.store_id)
+    page = paginate(query, per_page, counted=select(Order.id).where(*where), as_rows=True)
+    summaries = _item_lines([row.id for row in page.items]) if items else {}
+    seen: dict[tuple[str, str], str] = {}
+
+    def label(kind: str, value: str, msgid: str) -> str:
+        if (kind, value) not in seen:
+            seen[kind, value] = translate(msgid) if msgid else ""
+        return seen[kind, value]
+
+    page.items = [
+        ListedOrder(
+            **row._mapping,
+            status_label=label("status", row.status, ORDER_MACHINE.label(row.status)),
+            payment_label=label("pay", row.payment_method, payment_label(row.payment_method)),
+            task_label=label("task", row.task_status, TASK_MACHINE.label(row.task_status))
+            if row.task_status
+            else "",
+            items=summaries.get(row.id, ""),
+        )
+        for row in page.items
+    ]
+    return page

@@ -54,13 +54,15 @@ def paginate(
     per_page: int,
     counted: Select | None = None,
     as_rows: bool = False,
-    cap: int = COUNT_CAP,
+    cap: int | None = None,
 ) -> Page:
     """The rows of the page asked for by ?page= and what the pager needs to draw itself.
 
     `query` selects ORM objects, or with `as_rows=True` plain rows (a Core select of the shown
     columns); `counted`, when given, is what the capped count counts (the same WHERE without the
-    columns and joins only the page needs); `cap` is where counting stops."""
+    columns and joins only the page needs); `cap` is where counting stops (COUNT_CAP unless
+    given)."""
+    cap = COUNT_CAP if cap is None else cap
     page = int_arg("page", 1, low=1, high=MAX_PAGE)
     offset = (page - 1) * per_page
     result = db.session.execute(query.limit(per_page + 1).offset(offset))

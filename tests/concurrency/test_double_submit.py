@@ -182,7 +182,9 @@ def test_confirming_receipt_twice_completes_once(racing):
     ship_other_way(order, "express", "顺丰 SF1", manager)
     commit()
     before = events_of(order)
-    answers = fire_together(racing, world.buyer, "POST", f"/shop/orders/{order.no}/receive", {})
+    answers = fire_together(
+        racing, world.buyer, "POST", f"/shop/orders/{order.no}/receive", {"confirm": "yes"}
+    )
     same_answer_for_all(answers)
     assert events_of(order) == before + 1
     assert db.session.get(Order, order.id).status == OrderStatus.COMPLETED
@@ -326,7 +328,7 @@ def test_staff_closing_three_times_closes_once_and_returns_stock_once(racing):
         service,
         "POST",
         f"/platform/orders/{order.id}/status",
-        {"to": OrderStatus.CLOSED, "remark": "客户取消"},
+        {"to": OrderStatus.CLOSED, "remark": "客户取消", "confirm_close": "y"},
     )
     same_answer_for_all(answers)
     assert db.session.get(Sku, product.skus[0].id).stock == 10  # back once, not 16

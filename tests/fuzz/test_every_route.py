@@ -19,7 +19,7 @@ from sqlalchemy import select
 from app.catalog.models import Sku
 from app.delivery.models import TASK_MACHINE, DeliveryTask
 from app.extensions import db
-from app.ordering.models import Order, OrderItem
+from app.ordering.models import AfterSale, AfterSaleItem, Order, OrderItem
 from app.ordering.states import ORDER_MACHINE, OrderStatus
 from app.portals import PORTAL_BLUEPRINTS
 from tests.factories import PASSWORD
@@ -42,11 +42,21 @@ FIELDS = (
     "category", "intro", "announcement", "opens_at", "closes_at", "all_day", "avg_spend",
     "service_phone", "service_wechat", "return_address", "after_sales_enabled", "stars", "shown",
     "remove_logo", "remove_images", "rule_shop_name", "rule_licence",
+    # checkout, payments and after-sales
+    "platform_coupon_id", "points", "delivery_1", "delivery_2", "store_coupon_1",
+    "store_coupon_2", "threshold", "discount", "validity", "valid_days", "valid_from",
+    "valid_until", "total_quantity", "per_person_limit", "in_centre", "issuer", "state",
+    "unpaid_close_minutes", "auto_receipt_days", "aftersale_days", "aftersale_answer_hours",
+    "points_per_yuan", "point_value_fen", "points_max_percent", "transfer_payee", "gateway",
+    "reference", "confirm", "outcome", "carrier", "tracking_no", "confirm_close", "file",
+    "delivery_option", "ids", "description", "photos", "decision", "appeal", "qty-1", "qty-2",
+    "qty-3", "amount", "payment_methods", "delivery_options", "key", "month", "settled",
 )  # fmt: skip
 WORDS = (
     "", " ", "0", "1", "-1", "99999999999999999999999", "1e400", "NaN", "cod", "assistant",
     "express", "closed", "shipped", "completed", "awaiting_shipment", "assign", "grab", "gbk",
-    "arrived", "delivered", "<script>alert(1)</script>", "'; DROP TABLE orders; --", "../..",
+    "arrived", "delivered", "pickup", "online", "monthly", "return", "refund", "wechat",
+    "alipay", "顺丰速运", "<script>alert(1)</script>", "'; DROP TABLE orders; --", "../..",
     "%00", "\x00", "ｘ", "椰子汁", "😀" * 10, "//evil.example", "https://evil.example",
 )  # fmt: skip
 
@@ -60,6 +70,9 @@ def values():
     )
 
 
+RETURNED = ("received", "refunding", "refunded")  # a return's goods are back in the store
+
+
 def stock_invariant() -> list[str]:
     """Stock on the shelf plus stock held by orders equals what the shelf started with."""
     db.session.expire_all()
@@ -71,6 +84,14 @@ def stock_invariant() -> list[str]:
         released = status == OrderStatus.CLOSED and shipped_at is None
         if not released:
             held[sku_id] += quantity
+    returned = (
+        select(OrderItem.sku_id, AfterSaleItem.quantity)
+        .join(AfterSaleItem, AfterSaleItem.order_item_id == OrderItem.id)
+        .join(AfterSale, AfterSale.id == AfterSaleItem.aftersale_id)
+        .where(AfterSale.kind == "return", AfterSale.status.in_(RETURNED))
+    )
+    for sku_id, quantity in db.session.execute(returned):  # back on the shelf
+        held[sku_id] -= quantity
     problems = []
     for sku in db.session.execute(select(Sku)).scalars():
         if sku.stock < 0:

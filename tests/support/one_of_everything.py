@@ -9,6 +9,7 @@ import io
 from PIL import Image
 from sqlalchemy import select
 
+from app.accounts.actor import SYSTEM, Actor
 from app.accounts.models import Address, Member, MemberStatus, Role, User
 from app.catalog.models import Brand, Category, Review
 from app.clock import utcnow
@@ -16,9 +17,16 @@ from app.delivery.models import DeliveryTask
 from app.delivery.services import grab_task, ship_with_assistant
 from app.extensions import db
 from app.jobs import commit
+from app.ordering.aftersales import approve, enter_return_tracking, request_aftersale
 from app.ordering.cart import add_to_cart
+from app.ordering.services import confirm_receipt, move_order
+from app.ordering.signals import refund_due
+from app.ordering.statements import month_of, statement_for
+from app.ordering.states import OrderStatus
+from app.payments.models import Refund
+from app.promotions.coupons import CouponFields, claim, create_coupon
 from app.storage import get_storage
-from app.stores.models import ApplicationStatus, StoreApplication
+from app.stores.models import ApplicationStatus, Store, StoreApplication
 from app.wholesale.services import upload_slips
 from tests.factories import actor_of, make_product, make_store, make_user, place_order
 from tests.support.wholesale_world import build_world, order_of, shipped_to
@@ -60,6 +68,42 @@ def build_one_of_everything() -> dict[str, list[tuple[User, dict[str, list[int]]
     waiting_order = order_of(world)  # a second one still waiting for the manager
     operator = make_user(Role.OPERATOR, name="张运营")
     service = make_user(Role.SERVICE, name="李客服")
+    # checkout, payments and after-sales: a return on its way back, an online checkout waiting
+    # for payment, an offline refund for staff to record, coupons, a monthly statement
+    returned_order = place_order(buyer, rice, 2)
+    move_order(returned_order, OrderStatus.SHIPPED, actor_of(owner))
+    confirm_receipt(returned_order, actor_of(buyer, Role.BUYER))
+    aftersale = request_aftersale(
+        returned_order,
+        actor_of(buyer, Role.BUYER),
+        "return",
+        {returned_order.items[0].id: 1},
+        "商品质量问题",
+        "盒子压坏了",
+    )
+    aftersale.photos = [stored_photo(f"aftersales/{returned_order.id}/1.jpg")]
+    approve(aftersale, actor_of(owner))
+    enter_return_tracking(aftersale, actor_of(buyer, Role.BUYER), "顺丰速运", "SF1234567890")
+    commit()
+    online = place_order(buyer, rice, 1, payment="online", accept=False)
+    refund_due.send(city_order, amount_fen=100, reason="少送", aftersale_id=None, actor=SYSTEM)
+    commit()
+    refund = db.session.execute(select(Refund).order_by(Refund.id.desc())).scalars().first()
+    platform_coupon = create_coupon(
+        actor_of(operator),
+        CouponFields(name="满100减10", threshold_fen=10000, discount_fen=1000, valid_days=30),
+    )
+    store_coupon = create_coupon(
+        Actor(owner.id, Role.STORE_STAFF, store_id=store.id, name=owner.name),
+        CouponFields(name="满50减5", threshold_fen=5000, discount_fen=500, valid_days=30),
+    )
+    claim(buyer.id, platform_coupon)
+    monthly = place_order(buyer, world.product, 24, payment="monthly")
+    supplier = make_user(
+        Role.STORE_STAFF, store=db.session.get(Store, world.product.store_id), name="林老板"
+    )
+    statement = statement_for(buyer.id, world.product.store_id, month_of(monthly.created_at))
+    commit()
     add_to_cart(buyer.id, rice.skus[0].id, 1)
     # the store's logo and a picture; the member's profile photos; an application to review
     store.logo_key = stored_photo(f"stores/{store.id}/logo.jpg")
@@ -135,9 +179,17 @@ def build_one_of_everything() -> dict[str, list[tuple[User, dict[str, list[int]]
         "kind": ["shop", "licence"],
         "region_id": [world.haikou.id],
         "application_id": [application.id],
+        "aftersale_id": [aftersale.id],
+        "n": [1],
+        "refund_id": [refund.id],
+        "coupon_id": [platform_coupon.id, store_coupon.id],
+        "statement_id": [statement.id],
         **catalog,
     }
-    region_ids = {"order_id": [wholesale_order.id, waiting_order.id]}
+    region_ids = {
+        "order_id": [wholesale_order.id, waiting_order.id],
+        "buyer_id": [world.buyer.id],
+    }
     return {
         "platform": [(operator, staff_ids), (service, staff_ids)],
         "store": [
@@ -148,8 +200,14 @@ def build_one_of_everything() -> dict[str, list[tuple[User, dict[str, list[int]]
                     "product_id": [rice.id],
                     "n": [1],
                     "sku_id": [rice.skus[0].id],
+                    "aftersale_id": [aftersale.id],
+                    "fmt": ["csv", "xlsx"],
+                    "coupon_id": [store_coupon.id],
+                    "refund_id": [refund.id],
                 },
-            )
+            ),
+            # the wholesale store's owner: its customer's monthly statement
+            (supplier, {"statement_id": [statement.id], "order_id": [monthly.id]}),
         ],
         "sales": [(world.manager, region_ids)],
         "driver": [(world.driver, {"order_id": [wholesale_order.id]})],
@@ -160,6 +218,11 @@ def build_one_of_everything() -> dict[str, list[tuple[User, dict[str, list[int]]
                 {
                     # buyers' URLs carry the number; the item is the wholesale order's (reviewed)
                     "no": [wholesale_order.no],
+                    "aftersale_no": [aftersale.no],
+                    "checkout_id": [online.checkout_id],
+                    "n": [1],
+                    "coupon_id": [platform_coupon.id],
+                    "statement_id": [statement.id],
                     "item_id": [item.id],
                     **catalog,
                     "store_id": store_ids,

@@ -139,7 +139,8 @@ def test_a_move_the_new_domain_refuses_rolls_back_the_order_and_its_own_write(
     login(operator)
 
     response = client.post(
-        f"/platform/orders/{order.id}/status", data={"to": S.CLOSED, "remark": "客户取消"}
+        f"/platform/orders/{order.id}/status",
+        data={"to": S.CLOSED, "remark": "客户取消", "confirm_close": "y"},
     )
 
     assert response.status_code == 409

@@ -137,7 +137,7 @@ def _pages(app, blueprint: str, ids: dict[str, list]) -> list[str]:
 
 def test_no_page_of_any_portal_has_inline_script_or_style(app, login):
     people = build_one_of_everything()
-    [(owner, owner_ids)] = people["store"]
+    (owner, owner_ids), *_ = people["store"]
     store = db.session.get(Store, owner.grants[0].store_id)
     to_ship = place_order(make_buyer(), make_product(store, "椰子鸡"))  # the 发货 choices show
     owner_ids["order_id"].insert(0, to_ship.id)

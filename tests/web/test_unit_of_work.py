@@ -263,10 +263,11 @@ def test_no_get_on_any_portal_page_writes_to_the_database(app, login):
                         writes_by_url[key] = writes
                 visited.add(rule.endpoint)
 
+    skipped -= visited  # another entrant of the portal filled it (e.g. a second store's owner)
     assert skipped == set(), f"rules with an argument the world cannot fill: {sorted(skipped)}"
     assert visited == {rule.endpoint for rule in rules} - skipped
     assert len(visited) >= 20
     assert writes_by_url == {}
     # every page really rendered (or redirected) for its person: the ids are in their scope
     assert {key: status for key, status in answers.items() if status >= 400} == {}
-    assert db.session.scalar(select(func.count(Order.id))) == 3
+    assert db.session.scalar(select(func.count(Order.id))) == 6

@@ -1,14 +1,35 @@
 """The platform portal: views.py defines the blueprint, the other modules add its pages."""
 
 from app.portals.platform import (
+    aftersales,
     catalog,
+    coupons,
     members,
     merchants,
+    order_settings,
+    payments,
     people,
     products,
+    receipts,
     reviews,
+    statements,
     stores,
     views,
 )
 
-__all__ = ["catalog", "members", "merchants", "people", "products", "reviews", "stores", "views"]
+__all__ = [
+    "aftersales",
+    "catalog",
+    "coupons",
+    "members",
+    "merchants",
+    "order_settings",
+    "payments",
+    "people",
+    "products",
+    "receipts",
+    "reviews",
+    "statements",
+    "stores",
+    "views",
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from wtforms import SelectChoice
 
 from app.delivery.assistant import MODE_LABELS, may_set_dispatch_mode, set_dispatch_mode
 from app.delivery.scope import task_for
@@ -20,6 +21,7 @@ from app.jobs.models import JOB_STATUS_BADGES, JOB_STATUS_LABELS, QUEUE_LABELS, 
 from app.notifications.models import SMS_STATUS_BADGES, SMS_STATUS_LABELS
 from app.notifications.services import sms_log
 from app.ordering.models import Order
+from app.ordering.payment import DELIVERY_OPTIONS, PAYMENT_METHODS
 from app.ordering.scope import order_for
 from app.ordering.services import change_status_by_staff
 from app.ordering.states import ORDER_MACHINE
@@ -27,8 +29,7 @@ from app.stores.models import KIND_LABELS
 from app.stores.services import all_stores
 from app.web.access import portal_guard
 from app.web.i18n import translate
-from app.web.order_list import order_list
-from app.web.order_view import order_view
+from app.web.order_view import order_page, order_view
 from app.web.paging import paginate
 from app.web.rendering import render_page_or_block, see_other
 from app.wholesale.services import (
@@ -67,7 +68,7 @@ def index():
 def orders():
     form = OrderFilterForm(request.args)
     valid = form.validate()
-    page = order_list(g.actor, form.to_filter(), ORDERS_PER_PAGE, store=True)
+    page = order_page(g.actor, form.to_filter(), ORDERS_PER_PAGE, store=True)
     return render_page_or_block(
         "platform/orders.html",
         "orders_table",
@@ -77,6 +78,8 @@ def orders():
         stores=all_stores(),
         kinds=KIND_LABELS,
         statuses=ORDER_MACHINE.labels,
+        payment_methods=PAYMENT_METHODS,
+        delivery_options=DELIVERY_OPTIONS,
     )
 
 
@@ -91,7 +94,9 @@ def _order_page(order: Order, notice: str = "", **forms) -> dict:
     """Everything the detail page shows, with the actions this person may take now."""
     allowed = ORDER_MACHINE.allowed(order.status, g.actor.role)
     status_form = forms.get("status_form") or StaffStatusForm(formdata=None)
-    status_form.to.choices = {to: label for to, label in STAFF_MOVES.items() if to in allowed}
+    status_form.to.choices = [
+        SelectChoice(to, label) for to, label in STAFF_MOVES.items() if to in allowed
+    ]
     task = assignable_task(order)
     actions = {
         "confirm": awaits_confirmation(order),

@@ -13,6 +13,7 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectChoice,
+    SelectField,
     StringField,
     ValidationError,
 )
@@ -29,8 +30,9 @@ from app.accounts.addresses import (
 )
 from app.accounts.models import Address
 from app.geo import Point, in_china
-from app.ordering.payment import PAYMENT_METHODS
-from app.web.bounds import ID_RANGE, MAX_QUANTITY, QUANTITY_RANGE
+from app.ordering.checkout import Choices
+from app.ordering.payment import DELIVERY_OPTIONS, PAYMENT_METHODS
+from app.web.bounds import ID_RANGE, MAX_ID, MAX_QUANTITY, QUANTITY_RANGE
 
 
 class ShopForm(FlaskForm):
@@ -59,6 +61,25 @@ class CartQuantityForm(ShopForm):
     )
 
 
+def _id_or_invalid(value) -> int:
+    """A coupon choice: 0 for none, a positive id, -1 for anything else (refused below)."""
+    if value in (None, ""):
+        return 0
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return -1
+    return number if 0 <= number <= MAX_ID else -1
+
+
+def _valid_coupon_choice(form, field) -> None:
+    if field.data == -1:
+        raise ValidationError(_l("请选择有效的优惠券"))
+
+
+MAX_POINTS = 100_000_000
+
+
 class CheckoutForm(ShopForm):
     address_id = RadioField(
         _l("收货地址"),
@@ -72,6 +93,19 @@ class CheckoutForm(ShopForm):
         default="cod",
         invalid_choice_message=_l("请选择支付方式"),
         validators=[InputRequired(_l("请选择支付方式"))],
+    )
+    platform_coupon_id = SelectField(
+        _l("平台优惠券"),
+        coerce=_id_or_invalid,
+        validate_choice=False,
+        validators=[_valid_coupon_choice],
+    )
+    points = IntegerField(
+        _l("使用积分"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=MAX_POINTS, message=_l("积分须为不小于 0 的整数")),
+        ],
     )
 
     # Made when the form is first drawn and sent back with it: the same key twice (double tap,
@@ -90,21 +124,60 @@ class CheckoutForm(ShopForm):
     def remark_field(self, store_id: int):
         return self[f"remark_{store_id}"]
 
+    def delivery_field(self, store_id: int):
+        return self[f"delivery_{store_id}"]
+
+    def coupon_field(self, store_id: int):
+        return self[f"store_coupon_{store_id}"]
+
     def remarks(self) -> dict[int, str]:
         return {sid: (self.remark_field(sid).data or "").strip() for sid in self.store_ids}
 
+    def delivery(self) -> dict[int, str]:
+        return {sid: self.delivery_field(sid).data for sid in self.store_ids}
+
+    def store_coupons(self) -> dict[int, int | None]:
+        return {sid: self.coupon_field(sid).data or None for sid in self.store_ids}
+
+    def choices(self) -> Choices:
+        """What the buyer chose, for pricing (never a price: the server computes every fen)."""
+        return Choices(
+            delivery=self.delivery(),
+            platform_coupon_id=self.platform_coupon_id.data or None,
+            store_coupons=self.store_coupons(),
+            points=self.points.data or 0,
+        )
+
 
 def checkout_form(
-    addresses: list[Address], store_ids: list[int], methods: list[str] | None = None
+    addresses: list[Address],
+    store_ids: list[int],
+    methods: list[str] | None = None,
+    delivery_options: dict[int, list[str]] | None = None,
 ) -> CheckoutForm:
-    """A checkout form with one buyer-remark field per store in the cart (SPEC §4), offering
-    only the payment methods every store in the cart accepts (`methods`)."""
-    fields = {
-        f"remark_{sid}": StringField(
+    """A checkout form with, per store in the cart, a buyer-remark field (SPEC §4), a delivery
+    option among the store's and a store coupon choice; offering only the payment methods
+    every store in the cart accepts (`methods`)."""
+    delivery_options = delivery_options or {}
+    fields = {}
+    for sid in store_ids:
+        fields[f"remark_{sid}"] = StringField(
             _l("买家留言"), validators=[Optional(), Length(max=200, message=_l("留言最多 200 字"))]
         )
-        for sid in store_ids
-    }
+        fields[f"delivery_{sid}"] = SelectField(
+            _l("配送方式"),
+            choices=[
+                SelectChoice(o, _l(DELIVERY_OPTIONS[o])) for o in delivery_options.get(sid, [])
+            ],
+            invalid_choice_message=_l("请选择配送方式"),
+            validators=[Optional()],
+        )
+        fields[f"store_coupon_{sid}"] = SelectField(
+            _l("店铺优惠券"),
+            coerce=_id_or_invalid,
+            validate_choice=False,
+            validators=[_valid_coupon_choice],
+        )
     form_class = type("StoreCheckoutForm", (CheckoutForm,), fields)
     form = form_class()
     form.store_ids = list(store_ids)
@@ -114,10 +187,15 @@ def checkout_form(
         form.payment_method.choices = [
             choice for choice in form.payment_method.choices if choice.value in methods
         ]
+        if not form.is_submitted() and methods and form.payment_method.data not in methods:
+            form.payment_method.data = methods[0]
     if not form.is_submitted():
         form.checkout_key.data = secrets.token_hex(16)
         default = next((a for a in addresses if a.is_default), addresses[0] if addresses else None)
         form.address_id.data = default.id if default else None
+        for sid in store_ids:
+            offered = delivery_options.get(sid) or []
+            form.delivery_field(sid).data = offered[0] if offered else None
     return form
 
 

@@ -1,5 +1,31 @@
 """The store portal: views.py defines the blueprint, the other modules add its pages."""
 
-from app.portals.store import product_io, products, reviews, settings, staff, views
+from app.portals.store import (
+    aftersales,
+    coupons,
+    fulfilment,
+    product_io,
+    products,
+    receipts,
+    refunds,
+    reviews,
+    settings,
+    staff,
+    statements,
+    views,
+)
 
-__all__ = ["product_io", "products", "reviews", "settings", "staff", "views"]
+__all__ = [
+    "aftersales",
+    "coupons",
+    "fulfilment",
+    "product_io",
+    "products",
+    "receipts",
+    "refunds",
+    "reviews",
+    "settings",
+    "staff",
+    "statements",
+    "views",
+]

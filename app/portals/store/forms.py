@@ -15,7 +15,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
-from app.ordering.search import OrderFilter
+from app.ordering.export import OrderQuery
+from app.ordering.payment import DELIVERY_OPTIONS, PAYMENT_METHODS
 from app.ordering.states import ORDER_MACHINE
 from app.stores.services import PRINTER_ENCODINGS
 from app.web.filter_args import filter_args
@@ -23,6 +24,14 @@ from app.web.filter_args import filter_args
 STATUS_CHOICES = [
     SelectChoice("", _l("全部状态")),
     *(SelectChoice(status, _l(label)) for status, label in ORDER_MACHINE.labels.items()),
+]
+PAYMENT_CHOICES = [
+    SelectChoice("", _l("全部支付方式")),
+    *(SelectChoice(method, _l(label)) for method, label in PAYMENT_METHODS.items()),
+]
+DELIVERY_CHOICES = [
+    SelectChoice("", _l("全部配送方式")),
+    *(SelectChoice(option, _l(label)) for option, label in DELIVERY_OPTIONS.items()),
 ]
 
 
@@ -33,17 +42,29 @@ class OrderFilterForm(FlaskForm):
         csrf = False
 
     status = SelectField(_l("状态"), choices=STATUS_CHOICES, default="", validate_choice=False)
-    q = SearchField(_l("订单号 / 手机号"), validators=[Optional(), Length(max=32)])
+    q = SearchField(_l("订单号 / 手机号 / 姓名"), validators=[Optional(), Length(max=32)])
     date_from = DateField(_l("下单日期从"), validators=[Optional()])
     date_to = DateField(_l("至"), validators=[Optional()])
+    payment_method = SelectField(
+        _l("支付方式"), choices=PAYMENT_CHOICES, default="", validate_choice=False
+    )
+    delivery_option = SelectField(
+        _l("配送方式"), choices=DELIVERY_CHOICES, default="", validate_choice=False
+    )
 
-    def to_filter(self) -> OrderFilter:
+    def to_filter(self) -> OrderQuery:
         """Only the values that parsed; a broken date is ignored rather than failing the list."""
-        return OrderFilter(
+        return OrderQuery(
             status=self.status.data if self.status.data in ORDER_MACHINE.labels else None,
             q=(self.q.data or "").strip() if not self.q.errors else "",
             date_from=None if self.date_from.errors else self.date_from.data,
             date_to=None if self.date_to.errors else self.date_to.data,
+            payment_method=self.payment_method.data
+            if self.payment_method.data in PAYMENT_METHODS
+            else None,
+            delivery_option=self.delivery_option.data
+            if self.delivery_option.data in DELIVERY_OPTIONS
+            else None,
         )
 
     def query_args(self) -> dict[str, str]:

@@ -7,8 +7,17 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from app.errors import InvalidInput
+from app.ordering.payment import DELIVERY_OPTIONS, PAYMENT_METHODS
 from app.portals.store.views import bp
-from app.stores.models import KIND_LABELS
+from app.stores.models import KIND_LABELS, StoreKind
+from app.stores.payment_settings import (
+    MAX_PAYEE,
+    PaymentFieldError,
+    methods_offered,
+    options_offered,
+    payment_settings_of,
+    update_payment_settings,
+)
 from app.stores.profile import (
     MAX_IMAGES,
     ProfileFieldError,
@@ -22,18 +31,45 @@ from app.stores.services import store_of
 from app.web.order_view import render_message
 from app.web.rendering import render_page_or_block, see_other
 
-from .settings_forms import ProfileForm
+from .settings_forms import PaymentSettingsForm, ProfileForm
 
 __all__ = ["bp"]
 
 
-def _page(store, form: ProfileForm, status: int = 200, upload_error: str = ""):
+def _payment_form(store, formdata=None) -> PaymentSettingsForm:
+    """The 收款与配送 form: as saved on GET, as sent on POST; choices by the store's kind."""
+    if formdata is None:
+        saved = payment_settings_of(store)
+        form = PaymentSettingsForm(
+            formdata=None,
+            payment_methods=saved.methods,
+            delivery_options=saved.options,
+            transfer_payee=saved.payee,
+        )
+    else:
+        form = PaymentSettingsForm()
+    form.payment_methods.choices = [(m, PAYMENT_METHODS[m]) for m in methods_offered(store)]
+    form.delivery_options.choices = [(o, DELIVERY_OPTIONS[o]) for o in options_offered(store)]
+    return form
+
+
+def _page(
+    store,
+    form: ProfileForm,
+    status: int = 200,
+    upload_error: str = "",
+    block: str = "profile_form",
+    payment_form: PaymentSettingsForm | None = None,
+):
     return render_page_or_block(
         "store/settings.html",
-        "profile_form",
+        block,
         status=status,
         store=store,
         form=form,
+        payment_form=payment_form or _payment_form(store),
+        max_payee=MAX_PAYEE,
+        same_city_methods=store.kind == StoreKind.SAME_CITY,
         kinds=KIND_LABELS,
         stars=stars_label(store.rating),
         image_url=store_image_url,
@@ -68,3 +104,33 @@ def settings():
     except InvalidInput as error:  # a photo that is not one, or too big: nothing was kept
         return _page(store, form, 422, upload_error=render_message(error.msg))
     return see_other(url_for("store.settings"), _("店铺资料已保存"))
+
+
+@bp.post("/settings/payment")
+def payment_settings():
+    """收款与配送: the payment methods the store accepts, its delivery options, its payee."""
+    store = store_of(g.actor)
+    form = _payment_form(store, formdata=True)
+    profile = ProfileForm.of(store, formdata=None)
+
+    def refused():
+        return _page(store, profile, 422, block="payment_form", payment_form=form)
+
+    if not form.validate_on_submit():
+        return refused()
+    try:
+        update_payment_settings(
+            store,
+            g.actor,
+            form.payment_methods.data or [],
+            form.delivery_options.data or [],
+            # a same-city store's page has no payee field: what it had is kept
+            store.transfer_payee
+            if store.kind == StoreKind.SAME_CITY
+            else form.transfer_payee.data or "",
+        )
+    except PaymentFieldError as error:
+        field = form[error.field]
+        field.errors = [*field.errors, render_message(error.msg)]
+        return refused()
+    return see_other(url_for("store.settings"), _("收款与配送设置已保存"))

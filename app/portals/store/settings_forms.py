@@ -94,3 +94,20 @@ class ProfileForm(FlaskForm):
     def fields_sent(self) -> dict:
         """What the profile service reads."""
         return {name: self[name].data for name in PROFILE_FIELDS_SENT}
+
+
+class PaymentSettingsForm(FlaskForm):
+    """收款与配送: the choices are set per store (what its kind may offer); the service checks
+    every value again."""
+
+    payment_methods = SelectMultipleField(
+        _l("收款方式"), choices=[], validate_choice=False, widget=widgets.ListWidget()
+    )
+    delivery_options = SelectMultipleField(
+        _l("配送方式"), choices=[], validate_choice=False, widget=widgets.ListWidget()
+    )
+    transfer_payee = TextAreaField(
+        _l("转账收款信息"),
+        filters=[_strip],
+        validators=[Length(max=300, message=_l("收款信息不能超过 300 个字"))],
+    )

@@ -17,21 +17,29 @@ from flask_babel import gettext as _
 
 from app.delivery.couriers import COURIERS, couriers_for
 from app.extensions import db, limiter
+from app.ordering.fulfilment import awaits_store_confirmation, may_ship_by_carrier
 from app.ordering.models import Order
 from app.ordering.scope import order_for
 from app.ordering.search import count_new_orders, latest_order_id
-from app.ordering.services import accept_order, awaits_acceptance, awaits_shipment, reject_order
+from app.ordering.services import (
+    accept_order,
+    awaits_acceptance,
+    awaits_shipment,
+    may_store_close,
+    reject_order,
+)
+from app.ordering.states import PICKUP
 from app.printing.services import reprint_order, request_test_print
 from app.stores.models import Store
 from app.stores.services import set_printer, store_of
 from app.web.access import portal_guard
 from app.web.bounds import int_arg
-from app.web.order_list import order_list
 from app.web.order_view import order_view
 from app.web.rendering import render_page_or_block, see_other
 from app.wholesale.services import MANAGED_KINDS
 
-from .forms import OrderFilterForm, PrinterForm, RejectForm, ShipForm
+from .forms import PrinterForm, RejectForm, ShipForm
+from .fulfilment_forms import CloseForm, ExpressShipForm
 
 bp = Blueprint("store", __name__)
 bp.before_request(portal_guard("store"))
@@ -72,16 +80,6 @@ def index():
     return redirect(url_for("store.orders"), code=303)
 
 
-@bp.get("/orders")
-def orders():
-    form = OrderFilterForm(request.args)
-    form.validate()
-    page = order_list(g.actor, form.to_filter(), ORDERS_PER_PAGE, items=True)
-    return render_page_or_block(
-        "store/orders.html", "table", form=form, page=page, manager_kinds=MANAGED_KINDS
-    )
-
-
 @bp.get("/orders/new-count")
 def new_count():
     since = int_arg("since", 0)
@@ -99,10 +97,16 @@ def _detail(order: Order, status: int = 200, **forms):
     ship_form.method.choices = list(couriers_for(order).items())
     if ship_form.method.data is None and ship_form.method.choices:
         ship_form.method.data = ship_form.method.choices[0][0]
+    pickup = order.delivery_option == PICKUP
     actions = {
         "accept": awaits_acceptance(order),
-        "ship": awaits_shipment(order) and bool(ship_form.method.choices),
-        "manager_handles": order.kind in MANAGED_KINDS,
+        "confirm": awaits_store_confirmation(order),
+        # 配送助手 (same-city riders), beside shipping by a carrier
+        "ship": awaits_shipment(order) and bool(ship_form.method.choices) and not pickup,
+        "express": may_ship_by_carrier(order),
+        "pickup": awaits_shipment(order) and pickup,
+        "close": may_store_close(order) and not awaits_acceptance(order),
+        "manager_also": order.kind in MANAGED_KINDS,
     }
     return render_page_or_block(
         "store/order.html",
@@ -113,6 +117,8 @@ def _detail(order: Order, status: int = 200, **forms):
         actions=actions,
         ship_form=ship_form,
         reject_form=forms.get("reject_form") or RejectForm(formdata=None),
+        express_form=forms.get("express_form") or ExpressShipForm(formdata=None),
+        close_form=forms.get("close_form") or CloseForm(formdata=None),
     )
 
 

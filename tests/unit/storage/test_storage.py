@@ -16,12 +16,12 @@ from app.adapters import UnknownAdapter
 from app.extensions import db
 from app.storage import (
     LocalStorage,
-    S3Storage,
     build_storage,
     get_storage,
     put_in_transaction,
     send_stored,
 )
+from app.storage.s3 import S3Storage
 from tests.support.object_storage import fresh_bucket_settings, moto_server, raw_client
 
 PHOTO = b"\xff\xd8\xff\xe0 not really a jpeg \xff\xd9"

@@ -148,7 +148,9 @@ def test_customer_service_closes_an_order_with_a_remark_on_the_timeline(
     client, login, service, same_city_order
 ):
     login(service)
-    answer = staff_post(client, same_city_order, "status", to="closed", remark="客户电话要求取消")
+    answer = staff_post(
+        client, same_city_order, "status", to="closed", remark="客户电话要求取消", confirm_close="y"
+    )
     assert answer.status_code == 303
     db.session.refresh(same_city_order)
     assert same_city_order.status == OrderStatus.CLOSED
@@ -186,7 +188,7 @@ def test_completing_by_the_platform_carries_the_store_remark(
 
 def test_an_illegal_staff_move_is_refused_with_a_message(client, login, service, same_city_order):
     login(service)
-    staff_post(client, same_city_order, "status", to="closed", remark="重复订单")
+    staff_post(client, same_city_order, "status", to="closed", remark="重复订单", confirm_close="y")
     answer = client.post(
         f"/platform/orders/{same_city_order.id}/status",
         data={"to": "completed", "remark": "误操作"},

@@ -361,7 +361,7 @@ def test_rider_delivered_order_cannot_be_confirmed_by_the_buyer(client, buyer):
     ship_with_assistant(order, actor_of(make_user(Role.STORE_STAFF, store=store)))
     commit()
 
-    response = client.post(f"/shop/orders/{order.no}/receive", headers=HX)
+    response = client.post(f"/shop/orders/{order.no}/receive", data={"confirm": "yes"}, headers=HX)
 
     assert response.status_code == 409
     db.session.refresh(order)
@@ -386,7 +386,9 @@ def test_buyer_confirms_receipt_of_an_order_shipped_by_express(client, buyer):
     page = client.get(f"/shop/orders/{order.no}").get_data(as_text=True)
     assert "确认收货" in page
 
-    response = client.post(f"/shop/orders/{order.no}/receive", follow_redirects=True)
+    response = client.post(
+        f"/shop/orders/{order.no}/receive", data={"confirm": "yes"}, follow_redirects=True
+    )
 
     assert "已确认收货" in response.get_data(as_text=True)
     db.session.refresh(order)

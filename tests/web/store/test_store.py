@@ -209,7 +209,7 @@ def test_unknown_ship_method_rerenders_with_422(client, store, owner):
     assert order.status == OrderStatus.AWAITING_SHIPMENT
 
 
-def test_wholesale_order_is_left_to_the_sales_manager(client, login, app):
+def test_a_wholesale_stores_owner_confirms_its_order_and_no_rider_is_offered(client, login, app):
     region = make_region()
     wholesale = make_store(kind=StoreKind.WHOLESALE)
     buyer = make_buyer()
@@ -220,8 +220,11 @@ def test_wholesale_order_is_left_to_the_sales_manager(client, login, app):
 
     page = client.get(f"/store/orders/{order.id}").get_data(as_text=True)
 
-    assert "由区域业务经理" in page
+    assert "区域业务经理均可确认" in page and "确认订单" in page
     assert "配送助手" not in page
+    assert client.post(f"/store/orders/{order.id}/confirm").status_code == 303
+    db.session.refresh(order)
+    assert order.status == OrderStatus.AWAITING_SHIPMENT
 
 
 def test_order_detail_shows_the_buyers_remark(client, store, owner):
