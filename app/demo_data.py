@@ -129,6 +129,7 @@ def load_demo_data() -> dict[str, int]:
                 phone="0898-66000001",
                 address="海口市龙华区滨海大道 88 号",
                 intro="海南家常菜，30 分钟送达",
+                return_address="海口市龙华区滨海大道 88 号 椰城小厨后厨收货处 王老板 0898-66000001",
                 delivery_fee_fen=300,
                 rider_commission_fen=600,
             ),
@@ -142,6 +143,7 @@ def load_demo_data() -> dict[str, int]:
                 phone="0898-66000002",
                 address="海口市秀英区南海大道 168 号",
                 intro="饮料、餐具批发，区域业务经理上门确认",
+                return_address="海口市秀英区南海大道 168 号 海南批发供应仓库 0898-66000002",
             ),
         ),
     }

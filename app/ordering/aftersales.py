@@ -67,6 +67,7 @@ MAX_TRACKING = 50
 PHOTO_FOLDER = "aftersales"
 
 # Refusals
+NO_RETURN_ADDRESS = define("no_return_address", N_("请先在店铺设置中填写退货地址，再同意退货"))
 OWN_ORDER_ONLY = define("aftersale_own_order", N_("只能为自己的订单申请售后"))
 STORE_NO_AFTERSALE = define("aftersale_store_off", N_("该店铺暂不支持售后，请联系商家"))
 WINDOW_PASSED = define(
@@ -465,6 +466,10 @@ def approve(aftersale: AfterSale, actor: Actor, note: Message | None = None) -> 
     approved = (S.APPROVED, S.RETURNING, S.RECEIVED, S.REFUNDING, S.REFUNDED)
     if aftersale.status in approved:
         return False
+    store = aftersale.order.store
+    returned = aftersale.kind == AfterSaleKind.RETURN
+    if returned and actor.role == Role.STORE_STAFF and not store.return_address:
+        raise InvalidInput(NO_RETURN_ADDRESS())  # the buyer must know where to send the goods
     kind = KIND_LABELS.get(aftersale.kind, aftersale.kind)
     try:
         _move(aftersale, S.APPROVED, actor, note or APPROVED_NOTE(kind=kind))

@@ -44,6 +44,10 @@ def payment_label(method: str) -> str:
     return translate(payment.payment_label(method))
 
 
+def delivery_label(option: str) -> str:
+    return translate(payment.delivery_label(option))
+
+
 def role_label(role: str | None) -> str:
     return translate(ROLE_LABELS.get(role or "", role))
 
@@ -88,6 +92,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(format_fen, "money")
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(payment_label, "payment_label")
+    app.add_template_filter(delivery_label, "delivery_label")
     app.add_template_filter(order_status, "order_status")
     app.add_template_filter(task_status, "task_status")
     app.add_template_filter(manager_label, "manager_label")

@@ -52,7 +52,12 @@ def build_one_of_everything() -> dict[str, list[tuple[User, dict[str, list[int]]
     a driver with a slip photo; a buyer with a cart line; staff. For each portal: the people
     who enter it and the ids their pages are opened with."""
     # same city
-    store = make_store(name="椰城小厨", address="海口市龙华区国贸路 1 号", rider_commission_fen=600)
+    store = make_store(
+        name="椰城小厨",
+        address="海口市龙华区国贸路 1 号",
+        rider_commission_fen=600,
+        return_address="海口市龙华区国贸路 1 号 后门收货处",
+    )
     owner = make_user(Role.STORE_STAFF, store=store, name="王老板")
     rice = make_product(store, "海南鸡饭", price_fen=2800)
     rider = make_user(Role.RIDER, name="赵骑手")

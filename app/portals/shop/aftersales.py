@@ -173,7 +173,8 @@ def _detail(aftersale: AfterSale, status: int = 200, **forms):
         rejected=aftersale.status == AfterSaleStatus.REJECTED,
         refunding=aftersale.status == AfterSaleStatus.REFUNDING,
         may_cancel=aftersale.status == AfterSaleStatus.REQUESTED or waiting_return,
-        live=aftersale.status in OPEN,
+        # not while the buyer types the return's tracking number: a refresh would wipe it
+        live=aftersale.status in OPEN and not waiting_return,
         tracking_form=forms.get("tracking_form") or TrackingForm(formdata=None),
         cancel_form=forms.get("cancel_form") or CancelForm(formdata=None),
     )

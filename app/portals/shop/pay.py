@@ -3,7 +3,7 @@ gateway's pay page, and sees the result; the order page shows 去支付 and the 
 
 from __future__ import annotations
 
-from flask import abort, current_app, g, redirect, request, url_for
+from flask import abort, current_app, g, render_template, request, url_for
 
 from app.accounts.models import Role
 from app.clock import utcnow
@@ -93,7 +93,11 @@ def start_pay(checkout_id: int):
         return see_other(url_for("shop.pay_return", checkout_id=checkout.id))
     if request.htmx:
         return "", 200, {"HX-Redirect": payment.redirect_url}
-    return redirect(payment.redirect_url, code=303)
+    # A 303 to the gateway after a form post is refused by the CSP's form-action 'self': a page of
+    # ours forwards the buyer instead (meta refresh, and a button in case it does not).
+    return render_template(
+        "shop/pay_go.html", url=payment.redirect_url, gateway=GATEWAY_LABELS.get(name, name)
+    )
 
 
 def _result(checkout: Checkout) -> dict:

@@ -91,6 +91,9 @@ def _load(order_id: int) -> Order:
     return order_for(g.actor, order_id) or abort(404)
 
 
+CARRIED = ("express", "ship", "ship_pickup")  # delivery options a carrier takes
+
+
 def _detail(order: Order, status: int = 200, **forms):
     """The detail block with what the store may do with this order now."""
     ship_form = forms.get("ship_form") or ShipForm(formdata=None)
@@ -98,11 +101,15 @@ def _detail(order: Order, status: int = 200, **forms):
     if ship_form.method.data is None and ship_form.method.choices:
         ship_form.method.data = ship_form.method.choices[0][0]
     pickup = order.delivery_option == PICKUP
+    by_carrier = order.delivery_option in CARRIED  # the buyer chose 快递 / 发货: no riders
     actions = {
         "accept": awaits_acceptance(order),
         "confirm": awaits_store_confirmation(order),
         # 配送助手 (same-city riders), beside shipping by a carrier
-        "ship": awaits_shipment(order) and bool(ship_form.method.choices) and not pickup,
+        "ship": awaits_shipment(order)
+        and bool(ship_form.method.choices)
+        and not pickup
+        and not by_carrier,
         "express": may_ship_by_carrier(order),
         "pickup": awaits_shipment(order) and pickup,
         "close": may_store_close(order) and not awaits_acceptance(order),

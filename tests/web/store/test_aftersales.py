@@ -32,7 +32,7 @@ HX = {"HX-Request": "true"}
 
 @pytest.fixture
 def world(app, login):
-    store = make_store()
+    store = make_store(return_address="海口市龙华区国贸路 1 号 收货处")
     owner = make_user(Role.STORE_STAFF, store=store, name="王老板")
     buyer = make_buyer()
     order = place_order(buyer, make_product(store, name="椰子汁", price_fen=1200, stock=10), 3)
@@ -171,3 +171,15 @@ def test_odd_filters_and_reasons_are_answered_plainly(client, world):
     assert client.get("/store/aftersales?q=" + "长" * 100).status_code == 200
     refused = client.post(f"/store/aftersales/{aftersale.id}/reject", data={"reason": "\x00"})
     assert refused.status_code == 422
+
+
+def test_a_return_is_not_approved_before_the_store_says_where_to_send_it(client, world):
+    world["store"].return_address = ""
+    aftersale = ask(world, kind="return")
+
+    answer = client.post(f"/store/aftersales/{aftersale.id}/approve", data={})
+
+    assert answer.status_code == 422
+    assert "请先在店铺设置中填写退货地址" in answer.get_data(as_text=True)
+    db.session.expire_all()
+    assert aftersale.status == "requested"
