@@ -53,7 +53,7 @@ def test_same_city_order_travels_through_every_portal(people):
     page.reload()
     expect(page.locator("main")).to_contain_text("商家备货中")
     desk.get_by_label("配送助手").check()
-    desk.get_by_role("button", name="发货").click()
+    desk.get_by_role("button", name="发货", exact=True).click()
     expect(desk.locator("#order-detail")).to_contain_text("已发货")
     store.shot("shipped-by-assistant")
 
