@@ -13,6 +13,7 @@ from app.deadlines.services import (
     every_sweep,
     on_due,
     schedule,
+    schedule_all,
     sweep,
 )
 
@@ -25,5 +26,6 @@ __all__ = [
     "every_sweep",
     "on_due",
     "schedule",
+    "schedule_all",
     "sweep",
 ]

@@ -76,23 +76,37 @@ def every_sweep(func: Periodic) -> Periodic:
     return func
 
 
-def schedule(kind: str, subject_id: int, due_at: datetime) -> Deadline:
-    """Set (or move) the deadline of this kind for this subject; one open row per
-    (kind, subject_id). A deadline already applied is re-opened with the new due time.
-    Flushes, never commits. `due_at` is naive UTC (an aware datetime is converted)."""
+def _upsert(kind: str, subjects: list[int], due_at: datetime):
     if len(kind) > KIND_LENGTH:
         raise ValueError(f"deadline kind longer than {KIND_LENGTH} characters: {kind!r}")
     if due_at.tzinfo is not None:
         due_at = due_at.astimezone(UTC).replace(tzinfo=None)
     stmt = upsert_into(Deadline).values(
-        kind=kind, subject_id=subject_id, due_at=due_at, attempts=0, last_error=""
+        [
+            dict(kind=kind, subject_id=subject, due_at=due_at, attempts=0, last_error="")
+            for subject in subjects
+        ]
     )
     # One statement, so two units of work scheduling the same deadline cannot both insert it.
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=[Deadline.kind, Deadline.subject_id],
         set_={"due_at": stmt.excluded.due_at, "done_at": None, "attempts": 0, "last_error": ""},
-    ).returning(Deadline)
+    )
+
+
+def schedule(kind: str, subject_id: int, due_at: datetime) -> Deadline:
+    """Set (or move) the deadline of this kind for this subject; one open row per
+    (kind, subject_id). A deadline already applied is re-opened with the new due time.
+    Flushes, never commits. `due_at` is naive UTC (an aware datetime is converted)."""
+    stmt = _upsert(kind, [subject_id], due_at).returning(Deadline)
     return db.session.scalars(stmt, execution_options={"populate_existing": True}).one()
+
+
+def schedule_all(kind: str, subject_ids: list[int], due_at: datetime) -> None:
+    """`schedule` for several subjects due at the same time, in one statement (a checkout's
+    orders). Flushes, never commits."""
+    if subject_ids:
+        db.session.execute(_upsert(kind, list(subject_ids), due_at))
 
 
 def cancel(kind: str, subject_id: int) -> None:

@@ -27,7 +27,7 @@ from app.accounts.models import Address, Member, Role, User
 from app.catalog.models import Product, Sku
 from app.catalog.pricing import level_price
 from app.clock import to_local, utcnow
-from app.deadlines import cancel, on_due, schedule
+from app.deadlines import cancel, on_due, schedule_all
 from app.errors import Forbidden, IllegalTransition, InvalidInput, OutOfStock
 from app.extensions import db
 from app.i18n_markers import N_
@@ -344,16 +344,30 @@ def preview(buyer_id: int, choices: Choices | None = None) -> CheckoutPlan:
 # --- placing the orders ------------------------------------------------------------------------
 
 
-def _reserve_stock(sku: Sku, quantity: int) -> None:
-    """Decrement stock only if enough is left, in one statement: no oversell under races."""
+def _reserve_stock(lines: list) -> None:
+    """Decrement every line's stock only where enough is left, one conditional UPDATE a SKU: no
+    oversell under races. SKUs are taken in id order, so two checkouts of the same goods lock
+    their rows in the same order and never deadlock (one UPDATE ... FROM VALUES for all of
+    them locks in whatever order the join yields, and did). A line that found too little is
+    named; the unit of work then rolls back the others."""
+    wanted: dict[int, int] = {}
+    for line in lines:  # a cart holds one line per SKU; added up all the same
+        wanted[line.sku.id] = wanted.get(line.sku.id, 0) + line.quantity
+    for sku_id in sorted(wanted):
+        if not _take(Sku.id == sku_id, wanted[sku_id]):
+            short = next(x for x in lines if x.sku.id == sku_id)
+            raise OutOfStock(STOCK_SHORT(product=short.sku.product.name, spec=short.sku.spec))
+
+
+def _take(which, quantity) -> int:
+    """One conditional UPDATE of stock; how many SKUs had enough."""
     result = db.session.execute(
         update(Sku)
-        .where(Sku.id == sku.id, Sku.stock >= quantity)
+        .where(which, Sku.stock >= quantity)
         .values(stock=Sku.stock - quantity)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
-        raise OutOfStock(STOCK_SHORT(product=sku.product.name, spec=sku.spec))
+    return result.rowcount
 
 
 def _first_status(kind: str, payment_method: str) -> OrderStatus:
@@ -460,7 +474,6 @@ def _create_orders(
         )
         for line in s.lines:
             _ensure_quantity(line.sku.product, line.quantity)
-            _reserve_stock(line.sku, line.quantity)
             order.items.append(
                 OrderItem(
                     sku_id=line.sku.id,
@@ -474,15 +487,16 @@ def _create_orders(
                 )
             )
         orders.append(order)
+    _reserve_stock([line for store_plan in plan.stores for line in store_plan.lines])
     db.session.add_all(orders)
     db.session.flush()  # the orders, then their items, each in one batched statement
     for order in orders:
         record_event(order.id, event_actor, None, order.status, note)
     db.session.flush()
     due = now + timedelta(minutes=plan.unpaid_close_minutes)
+    unpaid = [order.id for order in orders if order.status == OrderStatus.PENDING_PAYMENT]
+    schedule_all(CLOSE_UNPAID, unpaid, due)
     for order in orders:
-        if order.status == OrderStatus.PENDING_PAYMENT:
-            schedule(CLOSE_UNPAID, order.id, due)
         order_placed.send(order, actor=event_actor)
     return orders
 
