@@ -133,11 +133,17 @@ def cart_of(buyer_id: int) -> Cart:
     """The buyer's cart by store, in the order lines were added, priced for this buyer: an
     approved member pays their level's prices at wholesale stores."""
     groups: dict[int, CartGroup] = {}
-    lines = cart_lines(buyer_id)
-    store_ids = {line.sku.product.store_id for line in lines}
-    stores = {}
-    if store_ids:  # every store of the cart in one query
-        stores = {s.id: s for s in db.session.scalars(select(Store).where(Store.id.in_(store_ids)))}
+    rows = db.session.execute(  # the lines with SKU, product and store, in one query
+        select(CartItem, Store)
+        .join(Sku, Sku.id == CartItem.sku_id)
+        .join(Product, Product.id == Sku.product_id)
+        .join(Store, Store.id == Product.store_id)
+        .where(CartItem.user_id == buyer_id)
+        .options(joinedload(CartItem.sku).joinedload(Sku.product))
+        .order_by(CartItem.id)
+    ).all()
+    lines = [line for line, _ in rows]
+    stores = {store.id: store for _, store in rows}
     level_id = None
     if any(store.kind == StoreKind.WHOLESALE for store in stores.values()):
         member = db.session.get(Member, buyer_id)
