@@ -57,9 +57,9 @@ def portal_label(portal: str | None) -> str:
     return translate(found.label) if found else (portal or "")
 
 
-def buyer_label(kind: str, status: str) -> str:
-    """What the buyer reads in the order centre (wording differs per store kind)."""
-    return translate(states.buyer_label(kind, status))
+def buyer_words(order) -> str:
+    """What the buyer reads for this order's status (its kind and how it travels)."""
+    return translate(states.buyer_words(order))
 
 
 def manager_label(status: str) -> str:
@@ -103,7 +103,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(translate, "translated")
     app.add_template_global(icon, "icon")
     app.add_template_global(store_image_url, "store_image_url")
-    app.add_template_global(buyer_label, "buyer_label")
+    app.add_template_global(buyer_words, "buyer_words")
     app.add_template_global(grant_label, "grant_label")
     app.add_template_global(csrf_field, "csrf_field")
     app.add_template_global(shut_store_notice, "shut_store_notice")
