@@ -223,12 +223,10 @@ def batch_ship(actor: Actor, stream: BinaryIO) -> list[BatchRow]:
             reason = NO_SUCH_ORDER(no=order_no[:32])
             report.append(BatchRow(line, order_no, carrier, tracking_no, False, reason))
             continue
-        savepoint = db.session.begin_nested()
         try:
-            ship_by_express(order, actor, carrier, tracking_no)
-            savepoint.commit()
+            with db.session.begin_nested():  # a refused row rolls back to here, alone
+                ship_by_express(order, actor, carrier, tracking_no)
         except DomainError as error:
-            savepoint.rollback()
             db.session.refresh(order)
             report.append(BatchRow(line, order_no, carrier, tracking_no, False, error.msg))
             continue

@@ -3,8 +3,8 @@ the proof), a size limit and a rate limit. Each callback is stored raw, verified
 at most once by `handle_notification`, which also says what to answer.
 
 A refusal (bad signature, wrong amount, ...) is answered with the failure the gateway expects
-(WeChat: 4xx + {"code": "FAIL"}), and the request's unit of work rolls back 4xx answers: so the
-inbox row and its outcome are committed here first, to be kept whatever the answer says.
+(WeChat: 4xx + {"code": "FAIL"}); the request's unit of work would roll a 4xx answer back, so
+this view tells it to keep the inbox row and its outcome whatever the answer says.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, request
 
 from app.extensions import csrf, limiter
-from app.jobs import commit
 from app.payments.gateways import enabled_gateways, gateway
 from app.payments.services import handle_notification
+from app.web.unit_of_work import keep_work_whatever_the_answer
 
 MAX_NOTIFICATION_BYTES = 64 * 1024  # the vendors' notifications are a few KB
 
@@ -36,7 +36,6 @@ def notify(name: str):
     body = request.stream.read(MAX_NOTIFICATION_BYTES + 1)
     if len(body) > MAX_NOTIFICATION_BYTES:
         abort(413)
+    keep_work_whatever_the_answer()  # the raw notification and its outcome (module's note)
     status, text = handle_notification(name, request.headers, body)
-    if status >= 400:
-        commit()  # keep the raw notification and its outcome (see the module's note)
     return Response(text, status=status, content_type=gateway(name).answer_type)

@@ -2,7 +2,8 @@
 after the view returned without error, and then hands its outbox rows to the queues.
 
 A refused or failed request (an error handler ran, a form answered 4xx, an exception escaped)
-rolls everything back, outbox rows included. A GET commits nothing (and a test proves it issues no write).
+rolls everything back, outbox rows included, unless the view said its 4xx answer still keeps its
+writes (`keep_work_whatever_the_answer`: a refused payment callback's inbox row). A GET commits nothing (and a test proves it issues no write).
 """
 
 from __future__ import annotations
@@ -20,6 +21,12 @@ log = logging.getLogger(__name__)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def keep_work_whatever_the_answer() -> None:
+    """This request's writes are kept even if it answers 4xx: a gateway callback refused with
+    the failure the vendor expects must still leave its raw notification in the inbox."""
+    g.keep_work = True
+
+
 def discard_work() -> None:
     """Roll back what this request wrote, whatever status it answers with (error handlers)."""
     db.session.rollback()
@@ -33,7 +40,8 @@ def register_unit_of_work(app: Flask, on_commit_failure) -> None:
     def end_unit_of_work(response: Response) -> Response:
         if request.method in SAFE_METHODS:
             return response  # nothing to commit; the session closes at teardown
-        if g.get("work_discarded") or response.status_code >= 400:
+        refused = response.status_code >= 400 and not g.get("keep_work")
+        if g.get("work_discarded") or refused:
             db.session.rollback()
             return response
         try:
