@@ -6,10 +6,18 @@ from flask import flash, redirect, render_template, request
 from jinja2_fragments.flask import render_block
 
 
-def render_page_or_block(template: str, block: str | None = None, status: int = 200, **context):
+def render_page_or_block(
+    template: str,
+    block: str | None = None,
+    status: int = 200,
+    block_template: str | None = None,
+    **context,
+):
+    """`block_template`: where the block lives when the page includes it from a component
+    shared by several portals (default: the page itself)."""
     htmx = request.htmx
     if block and htmx and not htmx.boosted and not htmx.history_restore_request:
-        return render_block(template, block, **context), status
+        return render_block(block_template or template, block, **context), status
     return render_template(template, **context), status
 
 

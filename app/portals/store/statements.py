@@ -115,12 +115,16 @@ def _rows(form: StatementFilterForm):
     return paginate(query, PER_PAGE, as_rows=True)
 
 
+STATEMENTS = "components/statements.html"  # both portals' pages include it
+
+
 def statements_page(template: str, endpoint: str, stores: list | None = None):
     form = StatementFilterForm(request.args)
     form.validate()
     return render_page_or_block(
         template,
         "statements_table",
+        block_template=STATEMENTS,
         form=form,
         page=_rows(form),
         stores=stores or [],
@@ -135,6 +139,7 @@ def statement_page(
     return render_page_or_block(
         template,
         "statement_detail",
+        block_template=STATEMENTS,
         status=status,
         statement=statement,
         buyer=db.session.get(User, statement.buyer_id),

@@ -61,6 +61,7 @@ def test_the_platform_lists_statements_with_filters(world, client, login):
     assert "￥120.00" in page
     only_ours = client.get(f"/platform/statements?store={world['store'].id}", headers=HX).text
     assert "陈老板" in only_ours and "李老板" not in only_ours
+    assert "<html" not in only_ours  # HTMX gets the table block alone, not the page
     assert "陈老板" not in client.get("/platform/statements?month=2026-09").text
     assert "陈老板" not in client.get("/platform/statements?settled=yes").text
     assert "陈老板" in client.get("/platform/statements?settled=no").text
