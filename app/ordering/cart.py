@@ -117,18 +117,6 @@ class Cart:
         ]
 
 
-def cart_lines(buyer_id: int) -> list[CartItem]:
-    """The buyer's lines with their SKU and product, in one query."""
-    return list(
-        db.session.execute(
-            select(CartItem)
-            .where(CartItem.user_id == buyer_id)
-            .options(joinedload(CartItem.sku).joinedload(Sku.product))
-            .order_by(CartItem.id)
-        ).scalars()
-    )
-
-
 def cart_of(buyer_id: int) -> Cart:
     """The buyer's cart by store, in the order lines were added, priced for this buyer: an
     approved member pays their level's prices at wholesale stores."""
