@@ -1,4 +1,5 @@
-"""Flask CLI: `flask seed`, `flask jobs flush|worker`, `flask deadlines sweep|run`.
+"""Flask CLI: `flask seed`, `flask jobs flush|worker`, `flask deadlines sweep|run`,
+`flask money check`.
 
 Each command is one unit of work: it commits once at the end (then hands its jobs over).
 """
@@ -11,6 +12,7 @@ from flask.cli import AppGroup
 
 from app.deadlines.cli import deadlines_cli
 from app.demo_data import DEMO_PASSWORD, DEMO_USERS, load_demo_data
+from app.finance.cli import money_cli
 from app.jobs import dispatch_pending, unit_of_work
 from app.worker import work
 
@@ -51,4 +53,5 @@ def seed() -> None:
 def register_commands(app: Flask) -> None:
     app.cli.add_command(jobs_cli)
     app.cli.add_command(deadlines_cli)
+    app.cli.add_command(money_cli)
     app.cli.command("seed")(seed)

@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from app.accounts.actor import Actor
+from app.accounts.actor import SYSTEM, Actor
 from app.accounts.levels import install_member_levels
 from app.accounts.models import Address, Member, MemberStatus, Role, RoleGrant, User
 from app.catalog.library import category_path, install_demo_library
@@ -17,8 +17,15 @@ from app.catalog.models import Brand, Category, Product, Sku, SkuLevelPrice
 from app.catalog.search import search_line
 from app.catalog.services import install_catalog_settings
 from app.clock import utcnow
-from app.delivery.services import install_dispatch_settings
+from app.delivery.models import TaskStatus
+from app.delivery.services import (
+    advance_task,
+    grab_task,
+    install_dispatch_settings,
+    ship_with_assistant,
+)
 from app.extensions import db
+from app.finance.settings import install_finance
 from app.images import thumb_key
 from app.ordering.aftersales import request_aftersale
 from app.ordering.cart import add_to_cart
@@ -184,6 +191,7 @@ def load_demo_data() -> dict[str, int]:
 
     install_dispatch_settings()
     install_order_settings()
+    install_finance()
     install_merchant_settings()
     install_catalog_settings()
     levels = install_member_levels()
@@ -306,6 +314,25 @@ def _orders(stores: dict[str, Store], person) -> None:
     order(wholesale, 1, "bank_transfer")  # the payee shows on the order; staff record the money
     monthly = order(wholesale, 1, "monthly")
     statement_for(buyer.id, wholesale.id, month_of(monthly.created_at))
+    _money(order, at_shop, person)
+
+
+def _money(order, at_shop: Actor, person) -> None:
+    """Money in the ledger: an online order of 椰城小厨 delivered by 赵骑手 (its share 可提现, the
+    rider's commission too), another paid and waiting to ship (不可提现)."""
+    shop = db.session.get(Store, at_shop.store_id)
+    rider = person("13800000006")
+    by_rider = Actor(rider.id, Role.RIDER, name=rider.name)
+    delivered = order(shop, 4, "online")
+    move_order(delivered, OrderStatus.AWAITING_SHIPMENT, SYSTEM)  # paid
+    task = ship_with_assistant(delivered, at_shop)
+    task.announced_at = utcnow()  # what the courier push job does after commit
+    grab_task(task, by_rider)
+    for step in (TaskStatus.ARRIVED, TaskStatus.PICKED, TaskStatus.DELIVERING):
+        advance_task(task, step, by_rider)
+    advance_task(task, TaskStatus.DELIVERED, by_rider)  # the order completes: 可提现
+    waiting = order(shop, 2, "online")
+    move_order(waiting, OrderStatus.AWAITING_SHIPMENT, SYSTEM)  # paid: 不可提现 until completed
 
 
 def _catalog(levels) -> None:

@@ -19,6 +19,15 @@ from app.catalog.models import (
 )
 from app.deadlines.models import Deadline
 from app.delivery.models import DeliveryTask, DispatchSettings
+from app.finance.models import (
+    CategoryCommissionRate,
+    Entry,
+    FinanceSettings,
+    LedgerAccount,
+    Posting,
+    StoreCommissionRate,
+    Withdrawal,
+)
 from app.jobs.models import OutboxJob
 from app.notifications.models import SmsMessage
 from app.ordering.models import (
@@ -39,6 +48,13 @@ from app.stores.models import MerchantSettings, Store, StoreApplication, StoreEv
 from app.wholesale.models import Fulfilment, Region, SlipPhoto
 
 __all__ = [
+    "CategoryCommissionRate",
+    "Entry",
+    "FinanceSettings",
+    "LedgerAccount",
+    "Posting",
+    "StoreCommissionRate",
+    "Withdrawal",
     "AfterSale",
     "AfterSaleItem",
     "MonthlyStatement",

@@ -8,6 +8,7 @@ from app.deadlines import tasks as _deadline_tasks  # noqa: F401  (the sweep job
 from app.delivery import assistant as _assistant  # noqa: F401  (registers the 配送助手 courier)
 from app.delivery import scope as _delivery_scope  # noqa: F401  (riders' order scope)
 from app.delivery import subscribers as _delivery  # noqa: F401
+from app.finance import subscribers as _finance  # noqa: F401  (the ledger)
 from app.ordering import aftersales as _aftersales  # noqa: F401  (window, store's silence)
 from app.ordering import checkout as _checkout  # noqa: F401  (closes unpaid orders)
 from app.ordering import refunds as _refunds  # noqa: F401  (refund_completed → order, items)

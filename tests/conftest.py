@@ -19,6 +19,7 @@ from app.accounts.levels import install_member_levels
 from app.catalog.services import install_catalog_settings
 from app.delivery.services import install_dispatch_settings
 from app.extensions import db
+from app.finance.settings import install_finance
 from app.ordering.settings import install_order_settings
 from app.stores.applications import install_merchant_settings
 
@@ -144,6 +145,7 @@ def install_singletons() -> None:
     install_catalog_settings()
     install_member_levels()
     install_order_settings()
+    install_finance()
     db.session.commit()
 
 
