@@ -4,7 +4,7 @@ states that a valid request could not make.
 
 The invariants hold whatever the requests did: every unit of stock is either still on the shelf
 or in an order whose goods are not back on it; every order's total is its goods plus its fee;
-every status is one of the machine's.
+every status is one of the machine's; every ledger balance is the sum of its entries.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sqlalchemy import select
 from app.catalog.models import Sku
 from app.delivery.models import TASK_MACHINE, DeliveryTask
 from app.extensions import db
+from app.finance.reports import check
 from app.ordering.models import AfterSale, AfterSaleItem, Order, OrderItem
 from app.ordering.states import ORDER_MACHINE, OrderStatus
 from app.portals import PORTAL_BLUEPRINTS
@@ -178,5 +179,6 @@ def test_fuzzed_requests_never_fail_and_never_break_the_books(app, portal):
         db.session.rollback()
         assert stock_invariant() == [], (method, url, fields)
         assert order_invariant() == [], (method, url, fields)
+        assert check() == ([], []), (method, url, fields)  # every balance is its entries' sum
 
     walk()

@@ -1,6 +1,7 @@
 """One of everything, for tests that walk every portal page: a same-city order shipped by
 配送助手 and grabbed by a rider; a wholesale order driven by a driver with a slip photo; a second
-wholesale order waiting for the manager; a buyer with a cart line; staff."""
+wholesale order waiting for the manager; a buyer with a cart line; staff; money with a fine and
+withdrawals waiting."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from app.clock import utcnow
 from app.delivery.models import DeliveryTask
 from app.delivery.services import grab_task, ship_with_assistant
 from app.extensions import db
+from app.finance.adjustments import adjust, fine
+from app.finance.ledger import rider_account_id, store_account_id
+from app.finance.withdrawals import clean_payout_account, request_withdrawal
 from app.jobs import commit
 from app.ordering.aftersales import approve, enter_return_tracking, request_aftersale
 from app.ordering.cart import add_to_cart
@@ -110,6 +114,21 @@ def build_one_of_everything() -> dict[str, list[tuple[User, dict[str, list[int]]
     statement = statement_for(buyer.id, world.product.store_id, month_of(monthly.created_at))
     commit()
     add_to_cart(buyer.id, rice.skus[0].id, 1)
+    # money: the store and the rider each with a withdrawal waiting for the platform, the
+    # platform's fine on the store
+    store.owner_id = owner.id
+    store_account, rider_account = store_account_id(store.id), rider_account_id(rider.id)
+    for account_id in (store_account, rider_account):
+        adjust(actor_of(operator), account_id, 10_000, "开业补贴")
+    fine(actor_of(operator), store_account, 500, "超时发货")
+    payout = clean_payout_account("bank", "王老板", "6222020200112233445", "工商银行")
+    store_withdrawal = request_withdrawal(actor_of(owner), 5_000, agreed=True, payout=payout)
+    rider_withdrawal = request_withdrawal(
+        actor_of(rider),
+        3_000,
+        agreed=True,
+        payout=clean_payout_account("alipay", "赵骑手", "13900000006"),
+    )
     # the store's logo and a picture; the member's profile photos; an application to review
     store.logo_key = stored_photo(f"stores/{store.id}/logo.jpg")
     store.images = [stored_photo(f"stores/{store.id}/front.jpg")]
@@ -189,6 +208,8 @@ def build_one_of_everything() -> dict[str, list[tuple[User, dict[str, list[int]]
         "refund_id": [refund.id],
         "coupon_id": [platform_coupon.id, store_coupon.id],
         "statement_id": [statement.id],
+        "withdrawal_id": [store_withdrawal.id, rider_withdrawal.id],
+        "account_id": [store_account, rider_account],
         **catalog,
     }
     region_ids = {
@@ -209,6 +230,7 @@ def build_one_of_everything() -> dict[str, list[tuple[User, dict[str, list[int]]
                     "fmt": ["csv", "xlsx"],
                     "coupon_id": [store_coupon.id],
                     "refund_id": [refund.id],
+                    "withdrawal_id": [store_withdrawal.id],
                 },
             ),
             # the wholesale store's owner: its customer's monthly statement
@@ -216,7 +238,7 @@ def build_one_of_everything() -> dict[str, list[tuple[User, dict[str, list[int]]
         ],
         "sales": [(world.manager, region_ids)],
         "driver": [(world.driver, {"order_id": [wholesale_order.id]})],
-        "rider": [(rider, {"task_id": [task.id]})],
+        "rider": [(rider, {"task_id": [task.id], "withdrawal_id": [rider_withdrawal.id]})],
         "shop": [
             (
                 buyer,
