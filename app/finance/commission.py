@@ -23,7 +23,9 @@ from app.messages import define
 from app.ordering.models import OrderItem
 from app.ordering.proration import largest_remainder
 
-RATE_OUT_OF_RANGE = define("rate_out_of_range", N_("佣金比例须为 0 到 100 之间的百分数，最多两位小数"))
+RATE_OUT_OF_RANGE = define(
+    "rate_out_of_range", N_("佣金比例须为 0 到 100 之间的百分数，最多两位小数")
+)
 FULL = 10_000  # basis points in 100 %
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
@@ -226,6 +226,8 @@ class Entry(db.Model):
 
 class Withdrawal(db.Model):
     __tablename__ = "withdrawals"
+    # the form's one-time key: a double submit or a retry finds the request already made
+    __table_args__ = (UniqueConstraint("account_id", "request_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     no: Mapped[str] = mapped_column(String(32), unique=True)
@@ -237,6 +239,7 @@ class Withdrawal(db.Model):
     account_name: Mapped[str] = mapped_column(String(50))
     account_no: Mapped[str] = mapped_column(String(50))
     bank: Mapped[str] = mapped_column(String(50), default="")
+    request_key: Mapped[str | None] = mapped_column(String(64))
     requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reject_reason: Mapped[str] = mapped_column(String(200), default="")
     reference: Mapped[str] = mapped_column(String(100), default="")  # the bank's transfer no.

@@ -50,6 +50,7 @@ from app.money import format_fen
 from app.statemachine import Machine, moves
 from app.stores.models import Store
 from app.stores.staff import is_owner
+from app.upsert import upsert_into
 
 W = WithdrawalStatus
 STAFF = (Role.OPERATOR,)
@@ -193,10 +194,18 @@ def request_withdrawal(
     *,
     agreed: bool,
     payout: PayoutAccount | None = None,
+    request_key: str = "",
 ) -> Withdrawal:
+    """Ask for `amount_fen` from 可提现. `request_key` (the form's one-time key) makes a double
+    submit, a retry or a concurrent twin of the same form return the request already made."""
     if not may_withdraw(actor):
         raise Forbidden(NOT_YOURS())
     account = account_of(actor)
+    request_key = (request_key or "")[:64] or None
+    if account is not None and request_key:
+        made = _made_with(account.id, request_key)
+        if made is not None:
+            return made
     rules = finance_settings()
     if not rules.withdrawals_enabled:
         raise IllegalTransition(WITHDRAWALS_OFF())
@@ -214,19 +223,29 @@ def request_withdrawal(
     if not account.has_payout_account:
         raise InvalidInput(NO_PAYOUT_ACCOUNT())
     account.agreement_accepted_at = utcnow()
-    withdrawal = Withdrawal(
-        no=new_withdrawal_no(),
-        account_id=account.id,
-        amount_fen=amount_fen,
-        status=W.REQUESTED,
-        method=account.payout_method,
-        account_name=account.payout_name,
-        account_no=account.payout_account,
-        bank=account.payout_bank,
-        requested_by=actor.user_id,
-    )
-    db.session.add(withdrawal)
-    db.session.flush()
+    withdrawal_id = db.session.execute(
+        upsert_into(Withdrawal)
+        .values(
+            no=new_withdrawal_no(),
+            account_id=account.id,
+            amount_fen=amount_fen,
+            status=W.REQUESTED,
+            method=account.payout_method,
+            account_name=account.payout_name,
+            account_no=account.payout_account,
+            bank=account.payout_bank,
+            request_key=request_key,
+            requested_by=actor.user_id,
+            reject_reason="",
+            reference="",
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["account_id", "request_key"])
+        .returning(Withdrawal.id)
+    ).scalar()
+    if withdrawal_id is None:  # a twin of this form got in first: its request stands
+        return _made_with(account.id, request_key)
+    withdrawal = db.session.get(Withdrawal, withdrawal_id)
     # the guarded move locks the account's row first; the window is read after it, so two
     # requests at once see each other
     post(
@@ -256,6 +275,14 @@ def request_withdrawal(
             if due > to_local(utcnow()).date():
                 raise IllegalTransition(TOO_SOON(days=days, date=due.isoformat()))
     return withdrawal
+
+
+def _made_with(account_id: int, request_key: str) -> Withdrawal | None:
+    return db.session.execute(
+        select(Withdrawal).where(
+            Withdrawal.account_id == account_id, Withdrawal.request_key == request_key
+        )
+    ).scalar_one_or_none()
 
 
 def _move(actor: Actor, withdrawal: Withdrawal, to: str, **values) -> None:

@@ -108,6 +108,7 @@ def upgrade():
         sa.Column("account_name", sa.String(length=50), nullable=False),
         sa.Column("account_no", sa.String(length=50), nullable=False),
         sa.Column("bank", sa.String(length=50), nullable=False),
+        sa.Column("request_key", sa.String(length=64), nullable=True),
         sa.Column("requested_by", sa.Integer(), nullable=True),
         sa.Column("reject_reason", sa.String(length=200), nullable=False),
         sa.Column("reference", sa.String(length=100), nullable=False),
@@ -132,6 +133,9 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_withdrawals")),
         sa.UniqueConstraint("no", name=op.f("uq_withdrawals_no")),
+        sa.UniqueConstraint(
+            "account_id", "request_key", name=op.f("uq_withdrawals_account_id")
+        ),
     )
     op.create_index(op.f("ix_withdrawals_account_id"), "withdrawals", ["account_id"])
     op.create_index(op.f("ix_withdrawals_status"), "withdrawals", ["status"])

@@ -8,7 +8,6 @@ from flask import Blueprint, abort, current_app, g, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
-from app.delivery.earnings import rider_earnings
 from app.delivery.models import TAP_TIME_COLUMN, TASK_MACHINE, DeliveryTask, TaskStatus
 from app.delivery.scope import task_for
 from app.delivery.services import (
@@ -150,6 +149,4 @@ def tap(task_id: int):
     return see_other(url_for(".task", task_id=task.id))
 
 
-@bp.get("/me")
-def me():
-    return render_page_or_block("rider/me.html", earnings=rider_earnings(g.actor.user_id))
+# 我的 (the ledger's figures, 提现) lives with the rider's money pages: app/portals/rider/finance.py

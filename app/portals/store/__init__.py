@@ -3,6 +3,7 @@
 from app.portals.store import (
     aftersales,
     coupons,
+    finance,
     fulfilment,
     product_io,
     products,
@@ -18,6 +19,7 @@ from app.portals.store import (
 __all__ = [
     "aftersales",
     "coupons",
+    "finance",
     "fulfilment",
     "product_io",
     "products",

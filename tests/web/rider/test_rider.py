@@ -221,7 +221,7 @@ def test_my_deliveries_lists_active_and_finished_tasks(client, login, ship, ride
     assert f'/rider/tasks/{finished.id}"' in done and f'/rider/tasks/{active.id}"' not in done
 
 
-def test_my_page_sums_delivered_commission(client, login, ship, rider):
+def test_my_page_shows_the_ledger_figures_of_delivered_commission(client, login, ship, rider):
     yesterday, today = ship(), ship()
     for task in (yesterday, today):
         grab_task(task, actor_of(rider))
@@ -231,8 +231,10 @@ def test_my_page_sums_delivered_commission(client, login, ship, rider):
     commit()
     login(rider)
     page = client.get("/rider/me").get_data(as_text=True)
-    assert figure(page, "待结算佣金") == "￥12.00"  # both deliveries, yesterday's too
-    assert figure(page, "累计收入") == "￥12.00"
+    # cash on delivery: 送达 completes the order, so both commissions settle at once
+    assert figure(page, "待结算佣金") == "￥0.00"
+    assert figure(page, "可提现") == "￥12.00"
+    assert figure(page, "累计收入") == "￥12.00"  # both deliveries, yesterday's too
     assert figure(page, "已提现金额") == "￥0.00"
     assert figure(page, "今日送达") == "1 单"  # yesterday's is not today's
 
