@@ -63,6 +63,8 @@ class Order(db.Model):
     refunded_fen: Mapped[int] = mapped_column(default=0)  # refunds that went through
     # how the goods travel (DELIVERY_OPTIONS), and what the store tells the buyer when it ships
     delivery_option: Mapped[str] = mapped_column(String(20), default="delivery")
+    delivery_distance_m: Mapped[int | None]  # store to the buyer's address, at checkout
+    delivery_slot_at: Mapped[datetime | None]  # the chosen 30-minute slot's start (UTC)
     carrier: Mapped[str] = mapped_column(String(50), default="")
     tracking_no: Mapped[str] = mapped_column(String(50), default="")
     pickup_code: Mapped[str | None] = mapped_column(String(12))  # 自提: shown to the buyer

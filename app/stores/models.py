@@ -64,7 +64,17 @@ class Store(db.Model):
     # who applied and may add or remove staff; None for stores the platform made itself
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     deleted_at: Mapped[datetime | None]  # deleted by the platform: gone from every list
-    delivery_fee_fen: Mapped[int] = mapped_column(default=0)
+    delivery_fee_fen: Mapped[int] = mapped_column(default=0)  # the flat fee, without tiers
+    # same-city rules (SPEC §6): how far it delivers (metres; None = no limit), fee tiers by
+    # distance ([[up_to_metres, fee_fen], ...] ascending; empty = the flat fee), the fee per
+    # started km beyond the last tier, the least goods amount it delivers (起送价), the time it
+    # needs to prepare, and whether buyers choose a 30-minute slot today or tomorrow
+    delivery_radius_m: Mapped[int | None]
+    delivery_fee_tiers: Mapped[list] = mapped_column(JSON, default=list)
+    delivery_beyond_km_fen: Mapped[int] = mapped_column(default=0)
+    min_order_fen: Mapped[int] = mapped_column(default=0)
+    prep_minutes: Mapped[int] = mapped_column(default=30)
+    delivery_slots: Mapped[bool] = mapped_column(default=False)
     # what the store accepts (ordering.payment.PAYMENT_METHODS keys; "online" = WeChat Pay or
     # Alipay through the platform) and how its goods may travel (ordering DELIVERY_OPTIONS);
     # empty: the defaults of its kind
