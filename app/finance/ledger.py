@@ -108,6 +108,8 @@ def post(
     lock them in the same order on PostgreSQL, so they never deadlock); a guarded line that finds
     too little raises NotEnoughMoney and the unit of work writes nothing."""
     lines = [line for line in lines if line.amount_fen]
+    if not lines:
+        return False  # nothing moves (a commission of 0, no coupon to give back)
     now = utcnow()
     posting_id = db.session.execute(
         upsert_into(Posting)
@@ -129,23 +131,34 @@ def post(
     if posting_id is None:
         return False
     _move_balances(lines)
-    if lines:
-        db.session.execute(
-            insert(Entry),
-            [
-                {
-                    "posting_id": posting_id,
-                    "account_id": line.account_id,
-                    "bucket": line.bucket,
-                    "amount_fen": line.amount_fen,
-                    "kind": kind,
-                    "order_id": order_id,
-                    "created_at": now,
-                }
-                for line in lines
-            ],
-        )
+    db.session.execute(
+        insert(Entry),
+        [
+            {
+                "posting_id": posting_id,
+                "account_id": line.account_id,
+                "bucket": line.bucket,
+                "amount_fen": line.amount_fen,
+                "kind": kind,
+                "order_id": order_id,
+                "created_at": now,
+            }
+            for line in lines
+        ],
+    )
     return True
+
+
+def lock_account(account_id: int) -> None:
+    """Take the account's row lock (PostgreSQL) / the write lock (SQLite) before reading what
+    was posted on it, so two postings that depend on earlier ones are computed one after the
+    other (two refunds of one order at once, a refund racing the order's settlement)."""
+    db.session.execute(
+        update(LedgerAccount)
+        .where(LedgerAccount.id == account_id)
+        .values(pending_fen=LedgerAccount.pending_fen)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _move_balances(lines: list[Line]) -> None:
@@ -181,6 +194,15 @@ def _move_balances(lines: list[Line]) -> None:
 
 def _yuan(fen: int) -> str:
     return format_fen(fen)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_ledger_changes(state) -> None:
+    """Nor does a bulk `update(Entry)` / `delete(Posting)` statement through the session."""
+    if (state.is_update or state.is_delete) and any(
+        mapper.class_ in (Entry, Posting) for mapper in state.all_mappers
+    ):
+        raise AppendOnly("ledger postings and entries are append-only")
 
 
 @event.listens_for(Session, "before_flush")

@@ -25,6 +25,7 @@ from app.finance.commission import order_commission
 from app.finance.ledger import (
     Line,
     is_posted,
+    lock_account,
     platform_account_id,
     post,
     rider_account_id,
@@ -81,6 +82,8 @@ def post_order_paid(order: Order, actor: Actor = SYSTEM) -> bool:
 
 def post_order_completed(order: Order, actor: Actor = SYSTEM) -> bool:
     """Every account's 不可提现 money of this order becomes 可提现."""
+    if order.payment_method == ONLINE:  # a refund at the same time is counted before or after
+        lock_account(store_account_id(order.store_id))
     pending = db.session.execute(
         select(Entry.account_id, func.sum(Entry.amount_fen))
         .where(Entry.order_id == order.id, Entry.bucket == Bucket.PENDING)
@@ -119,6 +122,7 @@ def post_refund(refund, actor: Actor = SYSTEM) -> bool:
     if order is None or not refund.amount_fen or not is_posted(sale_key(order.id)):
         return False  # an offline-paid order, or money that never entered the ledger
     store, platform = store_account_id(order.store_id), platform_account_id()
+    lock_account(store)  # what earlier refunds reversed is read under the lock
     paid = _posted_on(order.id, K.SALE, store)
     refunded = -_posted_on(order.id, K.REFUND, store) + refund.amount_fen
     commission = _posted_on(order.id, K.COMMISSION, platform)

@@ -184,8 +184,9 @@ def next_withdrawal_date(account_id: int) -> date | None:
     return due if due > to_local(utcnow()).date() else None
 
 
-def new_withdrawal_no() -> str:
-    return f"TX{to_local(utcnow()):%Y%m%d%H%M%S}{secrets.randbelow(10**4):04d}"
+def withdrawal_no(withdrawal: Withdrawal) -> str:
+    """ "TX" + the local time of the request + the row's id: unique, and sorts by time."""
+    return f"TX{to_local(withdrawal.created_at):%Y%m%d%H%M%S}{withdrawal.id:06d}"
 
 
 def request_withdrawal(
@@ -223,29 +224,29 @@ def request_withdrawal(
     if not account.has_payout_account:
         raise InvalidInput(NO_PAYOUT_ACCOUNT())
     account.agreement_accepted_at = utcnow()
+    values = dict(
+        account_id=account.id,
+        amount_fen=amount_fen,
+        status=W.REQUESTED,
+        method=account.payout_method,
+        account_name=account.payout_name,
+        account_no=account.payout_account,
+        bank=account.payout_bank,
+        request_key=request_key,
+        requested_by=actor.user_id,
+        reject_reason="",
+        reference="",
+    )
     withdrawal_id = db.session.execute(
         upsert_into(Withdrawal)
-        .values(
-            no=new_withdrawal_no(),
-            account_id=account.id,
-            amount_fen=amount_fen,
-            status=W.REQUESTED,
-            method=account.payout_method,
-            account_name=account.payout_name,
-            account_no=account.payout_account,
-            bank=account.payout_bank,
-            request_key=request_key,
-            requested_by=actor.user_id,
-            reject_reason="",
-            reference="",
-            created_at=utcnow(),
-        )
+        .values(no=f"new-{secrets.token_hex(12)}", created_at=utcnow(), **values)
         .on_conflict_do_nothing(index_elements=["account_id", "request_key"])
         .returning(Withdrawal.id)
     ).scalar()
     if withdrawal_id is None:  # a twin of this form got in first: its request stands
         return _made_with(account.id, request_key)
     withdrawal = db.session.get(Withdrawal, withdrawal_id)
+    withdrawal.no = withdrawal_no(withdrawal)  # the id makes it unique, whatever the second
     # the guarded move locks the account's row first; the window is read after it, so two
     # requests at once see each other
     post(

@@ -229,7 +229,9 @@ def ledger_state() -> tuple:
 
 
 @contextmanager
-def refused(expected: Message, error: type[DomainError] = DomainError) -> Iterator[None]:
+def refused(
+    expected: Message, error: type[DomainError] = DomainError
+) -> Iterator[pytest.ExceptionInfo]:
     """The block is refused with this message (the request rolls back, as a refused request
     does) and nothing was posted or changed."""
     before = ledger_state()
