@@ -27,8 +27,13 @@ from app.clock import to_local, utcnow
 from app.delivery.models import DeliveryTask
 from app.demo_data import load_demo_data
 from app.extensions import db
+from app.finance.models import Entry
+from app.finance.reports import check
+from app.finance.settlement import post_order_completed, post_order_paid
 from app.jobs import commit
 from app.ordering.models import Order, OrderEvent, OrderItem
+from app.ordering.payment import ONLINE
+from app.ordering.states import OrderStatus
 from app.stores.models import Store
 from app.wholesale.models import Fulfilment, Region
 
@@ -106,6 +111,7 @@ class BenchData:
     # the shop rows: a leaf category with products, one product on sale (set by _catalog)
     shop_leaf_id: int = 0
     shop_product_id: int = 0
+    money_check: str = ""  # `flask money check` over the ledger after posting a sample
 
 
 def database_url(server_url: str, name: str) -> str:
@@ -158,6 +164,7 @@ def seed(server_url: str, name: str, orders: int, log=print) -> BenchData:
         with engine.begin() as conn:
             data = _bulk_rows(conn, url, orders)
         _reset_sequences(engine)
+        data.money_check = post_ledger_sample(url)
         _vacuum_analyze(engine)
     finally:
         engine.dispose()
@@ -167,7 +174,48 @@ def seed(server_url: str, name: str, orders: int, log=print) -> BenchData:
         + ", ".join(f"{count:,} {table}" for table, count in data.counts.items())
         + f" in {data.seconds:.1f} s"
     )
+    log(f"  {data.money_check}")
     return data
+
+
+LEDGER_SAMPLE = 2_000
+
+
+def post_ledger_sample(url: str, limit: int = LEDGER_SAMPLE) -> str:
+    """The bulk rows carry no ledger entries: post the newest paid online orders through the
+    money domain's own functions (sale, commission, coupon share; settlement when completed),
+    then run `flask money check`'s comparison over the whole ledger. Returns its verdict."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": "", "SECRET_KEY": "bench-seed"})
+    with app.app_context():
+        orders = db.session.execute(
+            select(Order)
+            .where(
+                Order.payment_method == ONLINE,
+                Order.paid_at.is_not(None),
+                Order.status != OrderStatus.CLOSED,
+            )
+            .order_by(Order.id.desc())
+            .limit(limit)
+        ).scalars()
+        posted = 0
+        for order in orders:
+            posted += post_order_paid(order)
+            if order.status == OrderStatus.COMPLETED:
+                post_order_completed(order)
+        commit()
+        differences, order_differences = check()
+        entries = db.session.execute(select(func.count(Entry.id))).scalar_one()
+        db.session.remove()
+        db.engine.dispose()
+    if differences or order_differences:
+        return (
+            f"money check: {len(differences)} balance and {len(order_differences)} order "
+            f"differences over {entries:,} entries"
+        )
+    return (
+        f"money check: no difference ({posted:,} paid online orders posted, {entries:,} "
+        "ledger entries: every balance is the sum of its entries)"
+    )
 
 
 def _write(conn: Connection, table: str, rows: list[dict], counts: Counter) -> None:
@@ -554,8 +602,8 @@ def _order_row(
         )[0]
     else:
         status = rng.choices(("completed", "closed", "shipped"), (88, 10, 2))[0]
-    if same_city:
-        method = "cod"
+    if same_city:  # a third paid online (the money ledger's sample), the rest on delivery
+        method = "online" if order_id % 3 == 0 else "cod"
         first = "awaiting_shipment"
     else:
         method = rng.choice(("monthly", "bank_transfer", "cod", "prepay"))
