@@ -1,9 +1,12 @@
 """Offline payments (SPEC §4): staff record the money a buyer transferred (银行转账, 微信转账,
 支付宝转账, 款到发货), in one or several parts, until the order is paid.
 
-Only the methods paid before shipping are recorded here. Cash on delivery and 物流代收 are
-collected at the door by the rider, driver or carrier (the delivery domains), and 统一结算
-orders are paid together when their monthly statement is settled (app/ordering/statements.py).
+Only the methods paid before shipping are recorded here by staff. The one exception is cash on
+delivery of a wholesale order: the driver the order was handed to records 已收款 here, in the same
+way, from the driver's order page (`driver_collects`); nobody else records those. Other cash on
+delivery and 物流代收 are collected at the door by the rider or carrier (the delivery domains),
+and 统一结算 orders are paid together when their monthly statement is settled
+(app/ordering/statements.py).
 
 Recording never moves the order's status: it sets `paid_at` once the receipts reach the total,
 and the store's shipping tools refuse a PAID_BEFORE_SHIPPING order until then.
@@ -12,6 +15,7 @@ and the store's shipping tools refuse a PAID_BEFORE_SHIPPING order until then.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
@@ -26,13 +30,22 @@ from app.money import format_fen
 from app.ordering.events import record_event
 from app.ordering.models import OfflineReceipt, Order
 from app.ordering.payment import PAID_BEFORE_SHIPPING, PAYMENT_METHODS
+from app.ordering.scope import order_for
 from app.ordering.settings import order_settings
 from app.ordering.states import OrderStatus
+from app.stores.models import StoreKind
 
 RECORDED_METHODS = PAID_BEFORE_SHIPPING  # what staff record here (see the module's docstring)
+DRIVER_COLLECTED = ("cod",)  # what the driver of a wholesale order records at the door
 MAX_REFERENCE = 100
+# The driver's form twice (a double tap, a retry on a slow network): the same amount and
+# reference from the same driver this soon after is the first submit again, recorded once.
+DOUBLE_SUBMIT_WINDOW = timedelta(minutes=2)
 
 RECEIPT_NOT_YOURS = define("receipt_not_yours", N_("只有平台人员或本店人员可以登记这个订单的收款"))
+RECEIPT_DRIVER_ONLY = define(
+    "receipt_driver_only", N_("货到付款的批发订单由送货司机在送货时登记收款")
+)
 RECEIPT_NOT_OFFLINE = define(
     "receipt_not_offline", N_("%(method)s的订单不在这里登记收款"), ("method",)
 )
@@ -60,24 +73,40 @@ class OfflinePayment:
     """What a page shows about an offline-paid order: the receipts, what is still unpaid."""
 
     order: Order
-    recorded: bool  # the order's method is one recorded here
+    recorded: bool  # staff pages show the receipts (staff-recorded, or the driver's so far)
     receipts: list[OfflineReceipt]
     received_fen: int
     unpaid_fen: int
     recorders: dict[int, str]  # user id -> name of who recorded each receipt
+    by_driver: bool = False  # wholesale cash on delivery: the order's driver records it
 
     @property
-    def can_record(self) -> bool:
+    def _open(self) -> bool:
         return (
-            self.recorded
-            and self.unpaid_fen > 0
+            self.unpaid_fen > 0
             and self.order.paid_at is None
             and self.order.status != OrderStatus.CLOSED
         )
 
+    @property
+    def can_record(self) -> bool:
+        """Staff's form (store and platform order pages)."""
+        return self.recorded and not self.by_driver and self._open
+
+    @property
+    def driver_can_record(self) -> bool:
+        """The driver's form (the driver's order page; the order's driver is the only one
+        whose scope loads it there)."""
+        return self.by_driver and self._open
+
 
 def records_receipts(order: Order) -> bool:
     return order.payment_method in RECORDED_METHODS
+
+
+def driver_collects(order: Order) -> bool:
+    """A wholesale order paid in cash on delivery: its driver records the money here."""
+    return order.kind == StoreKind.WHOLESALE and order.payment_method in DRIVER_COLLECTED
 
 
 def received_fen(order_id: int) -> int:
@@ -99,7 +128,8 @@ def receipts_of(order: Order) -> list[OfflineReceipt]:
 
 
 def offline_payment(order: Order) -> OfflinePayment:
-    receipts = receipts_of(order) if records_receipts(order) else []
+    by_driver = driver_collects(order)
+    receipts = receipts_of(order) if records_receipts(order) or by_driver else []
     received = sum(r.amount_fen for r in receipts)
     unpaid = 0 if order.paid_at is not None else max(order.total_fen - received, 0)
     ids = {r.recorded_by for r in receipts if r.recorded_by}
@@ -108,11 +138,17 @@ def offline_payment(order: Order) -> OfflinePayment:
         if ids
         else {}
     )
-    return OfflinePayment(order, records_receipts(order), receipts, received, unpaid, names)
+    # Staff pages show a driver's receipts once there are some (staff record none of those).
+    recorded = records_receipts(order) or (by_driver and bool(receipts))
+    return OfflinePayment(order, recorded, receipts, received, unpaid, names, by_driver)
 
 
 def may_record(order: Order, actor: Actor) -> bool:
-    """Platform staff, or the staff of the order's own store."""
+    """Platform staff, or the staff of the order's own store; for a wholesale cash on delivery
+    order only the driver it was handed to (in the driver's region scope, as their pages load
+    it), and nobody else."""
+    if driver_collects(order):
+        return actor.role == Role.DRIVER and order_for(actor, order.id) is not None
     if actor.is_staff:
         return True
     return actor.role == Role.STORE_STAFF and actor.store_id == order.store_id
@@ -142,9 +178,12 @@ def record_money_received(
     The receipts of an order never add up to more than its total. When they reach it the order
     is paid (`paid_at`, once, by compare-and-set) and the timeline says so; a part says what is
     still unpaid. The status is not moved."""
+    by_driver = driver_collects(order)
+    if by_driver and actor.role != Role.DRIVER:  # not recorded on staff pages: the driver's
+        raise InvalidInput(RECEIPT_DRIVER_ONLY())
     if not may_record(order, actor):
-        raise Forbidden(RECEIPT_NOT_YOURS())
-    if not records_receipts(order):
+        raise Forbidden(RECEIPT_DRIVER_ONLY() if by_driver else RECEIPT_NOT_YOURS())
+    if not (records_receipts(order) or by_driver):
         raise InvalidInput(
             RECEIPT_NOT_OFFLINE(method=PAYMENT_METHODS.get(order.payment_method, ""))
         )
@@ -153,6 +192,8 @@ def record_money_received(
         raise InvalidInput(RECEIPT_AMOUNT_POSITIVE())
     _lock(order)
     db.session.refresh(order)
+    if by_driver and (twin := _same_receipt_just_now(order, actor, amount_fen, reference)):
+        return twin  # the driver's double submit: recorded once, the same answer
     if order.status == OrderStatus.CLOSED:
         raise IllegalTransition(RECEIPT_ORDER_CLOSED())
     if order.paid_at is not None:
@@ -184,6 +225,25 @@ def record_money_received(
         note = MONEY_RECEIVED_PART(amount=amount, reference=reference, unpaid=format_fen(left))
     record_event(order.id, actor, order.status, order.status, note)
     return receipt
+
+
+def _same_receipt_just_now(
+    order: Order, actor: Actor, amount_fen: int, reference: str
+) -> OfflineReceipt | None:
+    """The receipt this submit repeats, if the same person recorded the same amount and
+    reference for this order within DOUBLE_SUBMIT_WINDOW (read under the order's lock)."""
+    return db.session.execute(
+        select(OfflineReceipt)
+        .where(
+            OfflineReceipt.order_id == order.id,
+            OfflineReceipt.recorded_by == actor.user_id,
+            OfflineReceipt.amount_fen == amount_fen,
+            OfflineReceipt.reference == reference,
+            OfflineReceipt.created_at >= utcnow() - DOUBLE_SUBMIT_WINDOW,
+        )
+        .order_by(OfflineReceipt.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
 
 
 def payee_for(order: Order) -> str:

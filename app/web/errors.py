@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, redirect, render_template, request
+from flask import Flask, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.errors import DomainError
@@ -21,6 +23,8 @@ PAGE_MESSAGES = {
 }
 MAX_BACK_URL = 1024
 UPLOAD_TOO_LARGE = N_("上传的文件太大了，请少选几张照片，分几次上传")
+PAGE_EXPIRED = N_("页面已过期，请刷新后重试")
+SESSION_ENDED = N_("登录已失效，请重新登录")
 
 
 def _answer(message: str, status: int, swap: str = "innerHTML"):
@@ -50,6 +54,21 @@ def _page_it_came_from() -> str | None:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+def _session_ended():
+    """A form sent after this person's session ended (it timed out, or they logged out in
+    another tab): nothing to refresh, they log in again and come back to the page."""
+    back = _page_it_came_from()
+    login_url = url_for("auth.login", next=back) if back else url_for("auth.login")
+    message = translate(SESSION_ENDED)
+    if request.htmx:
+        link = Markup('{} <a href="{}">{}</a>').format(message, login_url, translate(N_("去登录")))
+        return _answer(link, 400, swap="innerHTML show:window:top")  # a phone's form is far below
+    if request.method == "POST":
+        flash(message, "error")
+        return redirect(login_url, code=303)
+    return _answer(message, 400)
+
+
 def commit_failed():
     """The commit at the end of the request failed (a constraint a concurrent request won)."""
     discard_work()
@@ -71,7 +90,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        return _answer(translate(N_("页面已过期，请刷新后重试")), 400)
+        # Still logged in: only this form is stale. Logged out (and not on the login pages
+        # themselves): the session ended, and refreshing would not help.
+        if not current_user.is_authenticated and request.blueprint != "auth":
+            return _session_ended()
+        return _answer(translate(PAGE_EXPIRED), 400)
 
     for status, message in PAGE_MESSAGES.items():
         app.register_error_handler(status, lambda e, m=message, s=status: _answer(translate(m), s))

@@ -61,6 +61,8 @@ def test_wholesale_order_is_confirmed_driven_and_signed_for(people, tmp_path):
     phone.locator("main a.block").first.click()
     manager.shot("order-to-confirm")
     phone.get_by_role("button", name="确认订单").click()
+    expect(phone.locator("#flash")).to_contain_text("已移到“待发货”")  # where the order went
+    phone.locator("main a.block").first.click()
     driver_choice = phone.locator("select[name=driver_id] option", has_text="刘师傅")
     phone.locator("select[name=driver_id]").select_option(driver_choice.get_attribute("value"))
     phone.get_by_role("button", name="指派司机").last.click()
@@ -73,7 +75,7 @@ def test_wholesale_order_is_confirmed_driven_and_signed_for(people, tmp_path):
     expect(van.locator("header")).to_contain_text("司机端")
     van.locator("main a.block").first.click()
     expect(van.locator("a.tel")).to_have_attribute("href", "tel:13800000007")
-    expect(van.locator("#address")).to_have_value(re.compile("海甸岛人民大道 58 号"))
+    expect(van.locator("#address")).to_have_text(re.compile("海甸岛人民大道 58 号"))
     expect(van.get_by_role("link", name="高德地图导航")).to_have_attribute(
         "href", re.compile("amap")
     )

@@ -1,23 +1,28 @@
-"""The driver's phone portal (司机端): deliveries to make, call and navigate, upload the slip."""
+"""The driver's phone portal (司机端): deliveries to make, call and navigate, record the cash
+taken at the door (已收款), upload the slip; 我的 with 退出登录."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, request, url_for
+from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from app.errors import InvalidInput
+from app.errors import IllegalTransition, InvalidInput
 from app.extensions import db
+from app.money import format_fen
 from app.ordering.models import Order
+from app.ordering.offline import driver_collects, offline_payment, record_money_received
 from app.ordering.scope import order_for
 from app.ordering.states import OrderStatus
 from app.web.access import portal_guard
 from app.web.order_list import ITEM_PIECES, order_rows
 from app.web.order_view import order_view, render_message
 from app.web.rendering import render_page_or_block, see_other
+from app.web.unit_of_work import discard_work
 from app.wholesale.models import Region
 from app.wholesale.services import DRIVER_TABS, driver_orders, upload_slips
 
-from .forms import SlipUploadForm
+from .forms import CashReceiptForm, SlipUploadForm
 
 bp = Blueprint("driver", __name__)
 bp.before_request(portal_guard("driver"))
@@ -60,6 +65,13 @@ def _load(order_id: int) -> Order:
 
 def _order_page(order: Order, status: int = 200, block: str | None = None, **context):
     context.setdefault("form", SlipUploadForm(formdata=None))
+    pay = offline_payment(order)
+    if "receipt_form" not in context:  # what is left, in cash: one tap when it is all of it
+        context["receipt_form"] = CashReceiptForm(
+            formdata=None,
+            amount=format_fen(pay.unpaid_fen, symbol="").replace(",", ""),
+            reference=_("现金"),
+        )
     return render_page_or_block(
         "driver/order.html",
         block,
@@ -67,6 +79,7 @@ def _order_page(order: Order, status: int = 200, block: str | None = None, **con
         order=order,
         view=order_view(order),
         to_deliver=order.status == OrderStatus.SHIPPED,
+        pay=pay,
         **context,
     )
 
@@ -74,6 +87,32 @@ def _order_page(order: Order, status: int = 200, block: str | None = None, **con
 @bp.get("/orders/<int:order_id>")
 def order(order_id: int):
     return _order_page(_load(order_id))
+
+
+@bp.post("/orders/<int:order_id>/receipts")
+def record_receipt(order_id: int):
+    """已收款 for a cash on delivery order: the amount (never more than what is left) and how it
+    was paid; a double submit is recorded once (app/ordering/offline.py)."""
+    order = _load(order_id)
+    form = CashReceiptForm()
+    if form.validate_on_submit():
+        try:
+            receipt = record_money_received(order, g.actor, form.amount_fen, form.reference.data)
+        except (InvalidInput, IllegalTransition) as error:
+            if not driver_collects(order):
+                raise  # no form on this page: the error layer says it in the flash area
+            discard_work()  # a receipt refused after it was written (paid meanwhile) goes too
+            form.amount.errors = [*form.amount.errors, render_message(error.msg)]
+        else:
+            message = _("已登记收款 %(amount)s", amount=format_fen(receipt.amount_fen))
+            return see_other(url_for(".order", order_id=order.id), message)
+    return _order_page(order, 422, "receipt", receipt_form=form)
+
+
+@bp.get("/me")
+def me():
+    """我的: who is driving, for which region, and 退出登录 at the bottom."""
+    return render_page_or_block("driver/me.html", tab="me")
 
 
 @bp.post("/orders/<int:order_id>/slips")

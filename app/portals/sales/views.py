@@ -1,4 +1,5 @@
-"""The wholesale sales manager's phone portal (业务端): confirm the region's orders, ship them."""
+"""The wholesale sales manager's phone portal (业务端): confirm the region's orders, ship them;
+我的 with 退出登录."""
 
 from __future__ import annotations
 
@@ -109,10 +110,15 @@ def order(order_id: int):
 
 @bp.post("/orders/<int:order_id>/confirm")
 def confirm(order_id: int):
+    """Then the manager lands where the order went: the tab of its new state, not this page."""
     order = _load(order_id)
     confirm_order(order, g.actor)
-    message = _("订单已确认，请指派司机或选择其他方式发货")
-    return see_other(url_for(".order", order_id=order.id), message)
+    message = _(
+        "订单已确认：%(no)s 已移到“%(tab)s”，请指派司机或选择其他方式发货",
+        no=order.no,
+        tab=translate(MANAGER_LABELS[order.status]),
+    )
+    return see_other(url_for(".index", tab=order.status), message)
 
 
 @bp.post("/orders/<int:order_id>/driver")
@@ -135,6 +141,12 @@ def ship(order_id: int):
     ship_other_way(order, form.method.data, form.remark.data, g.actor)
     message = _("已发货，短信已通知客户；客户收货后需自行确认收货")
     return see_other(url_for(".order", order_id=order.id), message)
+
+
+@bp.get("/me")
+def me():
+    """我的: who is working, for which region, the QR code, and 退出登录 at the bottom."""
+    return render_page_or_block("sales/me.html")
 
 
 def _qr_svg(text: str) -> Markup:

@@ -48,7 +48,7 @@ def test_driver_page_has_call_link_copyable_address_and_map(world, shipped, clie
     login(world.driver)
     page = client.get(f"/driver/orders/{shipped.id}").text
     assert f'href="tel:{CUSTOMER_PHONE}"' in page
-    assert f'value="{ADDRESS}" readonly' in page
+    assert f'<p id="address" class="address-text">{ADDRESS}</p>' in page  # whole, wrapped
     assert "复制地址" in page
     assert f"https://uri.amap.com/search?{urlencode({'keyword': ADDRESS})}" in page
 

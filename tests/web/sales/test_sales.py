@@ -82,7 +82,7 @@ def test_confirm_moves_the_order_to_awaiting_shipment(world, client, login):
     login(world.manager)
     response = client.post(f"/sales/orders/{order.id}/confirm")
     assert response.status_code == 303
-    assert response.headers["Location"] == f"/sales/orders/{order.id}"
+    assert response.headers["Location"] == "/sales/?tab=awaiting_shipment"  # where it went
     db.session.refresh(order)
     assert order.status == OrderStatus.AWAITING_SHIPMENT
     event = order.events[-1]
@@ -91,11 +91,11 @@ def test_confirm_moves_the_order_to_awaiting_shipment(world, client, login):
     assert buyer_label(order.kind, order.status) == "待发货"
 
 
-def test_confirm_with_htmx_sends_the_browser_to_the_order_page(world, client, login):
+def test_confirm_with_htmx_sends_the_browser_to_the_tab_the_order_went_to(world, client, login):
     order = order_of(world)
     login(world.manager)
     response = client.post(f"/sales/orders/{order.id}/confirm", headers=HTMX)
-    assert response.headers["HX-Redirect"] == f"/sales/orders/{order.id}"
+    assert response.headers["HX-Redirect"] == "/sales/?tab=awaiting_shipment"
 
 
 def test_confirming_twice_answers_as_the_first_time_and_confirms_once(world, client, login):
