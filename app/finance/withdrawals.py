@@ -286,74 +286,52 @@ def _made_with(account_id: int, request_key: str) -> Withdrawal | None:
     ).scalar_one_or_none()
 
 
-def _move(actor: Actor, withdrawal: Withdrawal, to: str, **values) -> None:
+# each step of the platform: the status it reaches, its entry kind, where the money goes from
+# and to, and the key of its posting
+STEPS = {
+    W.APPROVED: (EntryKind.WITHDRAWAL_APPROVED, Bucket.REVIEW, Bucket.PAYOUT, "approved"),
+    W.REJECTED: (EntryKind.WITHDRAWAL_REJECTED, Bucket.REVIEW, Bucket.AVAILABLE, "rejected"),
+    W.PAID: (EntryKind.WITHDRAWAL_PAID, Bucket.PAYOUT, Bucket.WITHDRAWN, "paid"),
+}
+
+
+def _step(actor: Actor, withdrawal: Withdrawal, to: str, remark: str = "", **values) -> None:
+    """Guard and compare-and-set the move, then post the money's move between buckets."""
     WITHDRAWAL_MACHINE.guard(withdrawal.status, to, actor.role)
     WITHDRAWAL_MACHINE.compare_and_set(Withdrawal, withdrawal.id, withdrawal.status, to, **values)
     db.session.refresh(withdrawal)
+    kind, source, target, name = STEPS[to]
+    amount = withdrawal.amount_fen
+    post(
+        f"withdrawal:{withdrawal.id}:{name}",
+        kind,
+        [Line(withdrawal.account_id, source, -amount), Line(withdrawal.account_id, target, amount)],
+        actor=actor,
+        remark=remark,
+        withdrawal_id=withdrawal.id,
+    )
 
 
 def approve_withdrawal(actor: Actor, withdrawal: Withdrawal) -> None:
-    _move(actor, withdrawal, W.APPROVED, decided_by=actor.user_id, decided_at=utcnow())
-    post(
-        f"withdrawal:{withdrawal.id}:approved",
-        EntryKind.WITHDRAWAL_APPROVED,
-        [
-            Line(withdrawal.account_id, Bucket.REVIEW, -withdrawal.amount_fen),
-            Line(withdrawal.account_id, Bucket.PAYOUT, withdrawal.amount_fen),
-        ],
-        actor=actor,
-        withdrawal_id=withdrawal.id,
-    )
+    _step(actor, withdrawal, W.APPROVED, decided_by=actor.user_id, decided_at=utcnow())
 
 
 def reject_withdrawal(actor: Actor, withdrawal: Withdrawal, reason: str) -> None:
-    reason = (reason or "").strip()
+    """The money returns to 可提现; the reason is what the store or rider reads."""
+    reason = (reason or "").strip()[:200]
     if not reason:
         raise InvalidInput(REASON_NEEDED())
-    _move(
-        actor,
-        withdrawal,
-        W.REJECTED,
-        decided_by=actor.user_id,
-        decided_at=utcnow(),
-        reject_reason=reason[:200],
-    )
-    post(
-        f"withdrawal:{withdrawal.id}:rejected",
-        EntryKind.WITHDRAWAL_REJECTED,
-        [
-            Line(withdrawal.account_id, Bucket.REVIEW, -withdrawal.amount_fen),
-            Line(withdrawal.account_id, Bucket.AVAILABLE, withdrawal.amount_fen),
-        ],
-        actor=actor,
-        remark=reason,
-        withdrawal_id=withdrawal.id,
-    )
+    decided = {"decided_by": actor.user_id, "decided_at": utcnow(), "reject_reason": reason}
+    _step(actor, withdrawal, W.REJECTED, reason, **decided)
 
 
 def mark_withdrawal_paid(actor: Actor, withdrawal: Withdrawal, reference: str) -> None:
-    reference = (reference or "").strip()
+    """Paid offline: the transfer's reference is kept with it."""
+    reference = (reference or "").strip()[:100]
     if not reference:
         raise InvalidInput(REFERENCE_NEEDED())
-    _move(
-        actor,
-        withdrawal,
-        W.PAID,
-        paid_by=actor.user_id,
-        paid_at=utcnow(),
-        reference=reference[:100],
-    )
-    post(
-        f"withdrawal:{withdrawal.id}:paid",
-        EntryKind.WITHDRAWAL_PAID,
-        [
-            Line(withdrawal.account_id, Bucket.PAYOUT, -withdrawal.amount_fen),
-            Line(withdrawal.account_id, Bucket.WITHDRAWN, withdrawal.amount_fen),
-        ],
-        actor=actor,
-        remark=reference,
-        withdrawal_id=withdrawal.id,
-    )
+    paid = {"paid_by": actor.user_id, "paid_at": utcnow(), "reference": reference}
+    _step(actor, withdrawal, W.PAID, reference, **paid)
 
 
 def withdrawals_visible_to(actor: Actor):
