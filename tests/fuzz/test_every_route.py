@@ -52,6 +52,9 @@ FIELDS = (
     "reference", "confirm", "outcome", "carrier", "tracking_no", "confirm_close", "file",
     "delivery_option", "ids", "description", "photos", "decision", "appeal", "qty-1", "qty-2",
     "qty-3", "amount", "payment_methods", "delivery_options", "key", "month", "settled",
+    # money
+    "agreed", "holder", "account", "bank", "request_key", "start", "end", "back", "commission",
+    "percent", "own", "withdrawals_enabled", "withdraw_min", "withdraw_interval_days", "format",
 )  # fmt: skip
 WORDS = (
     "", " ", "0", "1", "-1", "99999999999999999999999", "1e400", "NaN", "cod", "assistant",
@@ -59,6 +62,7 @@ WORDS = (
     "arrived", "delivered", "pickup", "online", "monthly", "return", "refund", "wechat",
     "alipay", "顺丰速运", "<script>alert(1)</script>", "'; DROP TABLE orders; --", "../..",
     "%00", "\x00", "ｘ", "椰子汁", "😀" * 10, "//evil.example", "https://evil.example",
+    "y", "bank", "6222020200112233445", "12.345", "100.01", "xlsx", "2026-13-40", "2026-11-01",
 )  # fmt: skip
 
 
