@@ -13,8 +13,15 @@ from app.extensions import db
 from app.ordering.search import OrderFilter
 from app.ordering.states import ORDER_MACHINE
 from app.portals.platform.views import bp
+from app.stores.delivery_settings import delivery_rules_of, km_text
 from app.stores.export import csv_lines, file_chunks, remove_file, store_search, write_xlsx
-from app.stores.models import BUSINESS_STATUS_LABELS, KIND_LABELS, BusinessStatus, Store
+from app.stores.models import (
+    BUSINESS_STATUS_LABELS,
+    KIND_LABELS,
+    BusinessStatus,
+    Store,
+    StoreKind,
+)
 from app.stores.profile import (
     DELETERS,
     RATING_SETTERS,
@@ -128,6 +135,9 @@ def _store_page(store: Store, notice: str = "", errors: dict | None = None, **fo
         star_choices=STARS,
         image_url=store_image_url,
         timeline=store_timeline(store),
+        # 同城配送规则, read only (the store sets them on its 店铺设置)
+        delivery=delivery_rules_of(store) if store.kind == StoreKind.SAME_CITY else None,
+        km=km_text,
         unfinished=unfinished_orders(store),
         confirm_delete=request.args.get("delete") == "1",
         may={

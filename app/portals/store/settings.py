@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from flask import g, url_for
+from flask import abort, g, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from app.errors import InvalidInput
 from app.ordering.payment import DELIVERY_OPTIONS, PAYMENT_METHODS
 from app.portals.store.views import bp
+from app.stores.delivery_settings import (
+    DeliveryFieldError,
+    DeliveryRules,
+    clean_rules,
+    delivery_rules_of,
+    fee_examples,
+    update_delivery_rules,
+)
 from app.stores.models import KIND_LABELS, StoreKind
 from app.stores.payment_settings import (
     MAX_PAYEE,
@@ -31,7 +39,7 @@ from app.stores.services import store_of
 from app.web.order_view import render_message
 from app.web.rendering import render_page_or_block, see_other
 
-from .settings_forms import PaymentSettingsForm, ProfileForm
+from .settings_forms import DeliveryRulesForm, PaymentSettingsForm, ProfileForm
 
 __all__ = ["bp"]
 
@@ -53,6 +61,17 @@ def _payment_form(store, formdata=None) -> PaymentSettingsForm:
     return form
 
 
+def _preview(rules: DeliveryRules | None) -> dict | None:
+    """What the fee examples beside the tiers show; None while the rules cannot be read."""
+    if rules is None:
+        return None
+    try:
+        rules = clean_rules(rules)
+    except DeliveryFieldError:
+        return None
+    return {"rules": rules, "examples": fee_examples(rules)}
+
+
 def _page(
     store,
     form: ProfileForm,
@@ -60,7 +79,13 @@ def _page(
     upload_error: str = "",
     block: str = "profile_form",
     payment_form: PaymentSettingsForm | None = None,
+    delivery_form: DeliveryRulesForm | None = None,
+    preview: dict | None = None,
 ):
+    same_city = store.kind == StoreKind.SAME_CITY
+    if same_city and delivery_form is None:
+        saved = delivery_rules_of(store)
+        delivery_form, preview = DeliveryRulesForm.of(saved), _preview(saved)
     return render_page_or_block(
         "store/settings.html",
         block,
@@ -69,7 +94,9 @@ def _page(
         form=form,
         payment_form=payment_form or _payment_form(store),
         max_payee=MAX_PAYEE,
-        same_city_methods=store.kind == StoreKind.SAME_CITY,
+        same_city_methods=same_city,
+        delivery_form=delivery_form,
+        preview=preview,
         kinds=KIND_LABELS,
         stars=stars_label(store.rating),
         image_url=store_image_url,
@@ -134,3 +161,47 @@ def payment_settings():
         field.errors = [*field.errors, render_message(error.msg)]
         return refused()
     return see_other(url_for("store.settings"), _("收款与配送设置已保存"))
+
+
+def _same_city_store():
+    """The actor's own store, when it delivers same-city (a wholesale store has no such rules)."""
+    store = store_of(g.actor)
+    if store.kind != StoreKind.SAME_CITY:
+        abort(404)
+    return store
+
+
+@bp.post("/settings/delivery")
+def delivery_settings():
+    """同城配送规则: radius, fee tiers, 起送价, preparation time, delivery slots."""
+    store = _same_city_store()
+    form = DeliveryRulesForm()
+
+    def refused():
+        form.pad_tiers()
+        profile = ProfileForm.of(store, formdata=None)
+        preview = _preview(form.fee_rules())
+        return _page(
+            store, profile, 422, block="delivery_form", delivery_form=form, preview=preview
+        )
+
+    if not form.validate_on_submit():
+        return refused()
+    try:
+        update_delivery_rules(store, g.actor, form.rules())
+    except DeliveryFieldError as error:
+        field = form[error.field]
+        field.errors = [*field.errors, render_message(error.msg)]
+        return refused()
+    return see_other(url_for("store.settings"), _("同城配送规则已保存"))
+
+
+@bp.post("/settings/delivery/preview")
+def delivery_preview():
+    """The fee examples for the rules as typed so far; nothing is saved."""
+    store = _same_city_store()
+    form = DeliveryRulesForm()
+    form.validate_on_submit()
+    profile = ProfileForm.of(store, formdata=None)
+    preview = _preview(form.fee_rules())
+    return _page(store, profile, block="delivery_preview", delivery_form=form, preview=preview)

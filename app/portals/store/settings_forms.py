@@ -1,22 +1,31 @@
 """The store's profile form (店铺设置). Shapes and lengths are checked here for the person;
-every rule is checked again by app/stores/profile.py, which owns them."""
+every rule is checked again by app/stores/profile.py, which owns them (the same-city delivery
+rules: app/stores/delivery_settings.py)."""
 
 from __future__ import annotations
+
+import re
+from dataclasses import replace
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     BooleanField,
+    FieldList,
+    Form,
+    FormField,
     HiddenField,
     SelectMultipleField,
     StringField,
     TextAreaField,
+    ValidationError,
     widgets,
 )
 from wtforms.validators import DataRequired, Length
 
-from app.money import format_fen
+from app.money import format_fen, parse_yuan
+from app.stores.delivery_settings import MAX_PREP_MINUTES, MAX_TIERS, DeliveryRules, km_text
 from app.stores.models import Store
 from app.stores.profile import ALL_DAY, MAX_ANNOUNCEMENT
 
@@ -111,3 +120,153 @@ class PaymentSettingsForm(FlaskForm):
         filters=[_strip],
         validators=[Length(max=300, message=_l("收款信息不能超过 300 个字"))],
     )
+
+
+# ---- 同城配送规则 ------------------------------------------------------------------------------
+
+TIER_ROWS = 3  # the page always offers at least this many tier rows
+FEE_FIELDS = ("radius_km", "tiers", "delivery_fee", "beyond_km_fee")
+_KM = re.compile(r"^(\d{1,3})(?:\.(\d))?$")
+_MINUTES = re.compile(r"^\d{1,4}$")
+BAD_KM = _l("请填写公里数，最多一位小数，如 5 或 3.5")
+BAD_AMOUNT = _l("请填写金额（元），最多两位小数，如 3 或 2.50")
+
+
+def km_metres(text: str) -> int:
+    """Kilometres as typed ("3.5") into metres (3500), without floats; ValueError otherwise."""
+    match = _KM.match(text.strip())
+    if not match:
+        raise ValueError(text)
+    return int(match[1]) * 1000 + int(match[2] or 0) * 100
+
+
+def _amount(text: str | None) -> int:
+    """Yuan (a sign allowed: the service says why a negative fee cannot be) into fen; blank is 0."""
+    return parse_yuan(text) if (text or "").strip() else 0
+
+
+def _yuan_text(fen: int) -> str:
+    return format_fen(fen, symbol="").replace(",", "")
+
+
+class TierRow(Form):
+    """One step of the fee: up to this many km, this fee (both blank: an unused row)."""
+
+    km = StringField(_l("距离（公里）"), filters=[_strip])
+    fee = StringField(_l("配送费（元）"), filters=[_strip])
+
+
+class DeliveryRulesForm(FlaskForm):
+    """同城配送规则 in the person's units (km with one decimal, yuan with two); `rules()` gives
+    the store's units (metres, fen) for app/stores/delivery_settings.py, which checks again."""
+
+    radius_km = StringField(
+        _l("配送范围（公里）"), filters=[_strip], validators=[Length(max=8, message=BAD_KM)]
+    )
+    tiers = FieldList(FormField(TierRow), min_entries=TIER_ROWS, max_entries=MAX_TIERS)
+    delivery_fee = StringField(
+        _l("不分距离的配送费（元）"),
+        filters=[_strip],
+        validators=[Length(max=12, message=BAD_AMOUNT)],
+    )
+    beyond_km_fee = StringField(
+        _l("超出部分每公里加收（元）"),
+        filters=[_strip],
+        validators=[Length(max=12, message=BAD_AMOUNT)],
+    )
+    min_order = StringField(
+        _l("起送价（元）"), filters=[_strip], validators=[Length(max=12, message=BAD_AMOUNT)]
+    )
+    prep_minutes = StringField(_l("备货时间（分钟）"), filters=[_strip])
+    delivery_slots = BooleanField(_l("支持预约配送时段"))
+
+    @classmethod
+    def of(cls, rules: DeliveryRules) -> DeliveryRulesForm:
+        """The form showing saved rules, with a blank tier row to add one more."""
+        tiers = [
+            {"km": km_text(limit), "fee": _yuan_text(fee)}
+            for limit, fee in rules.delivery_fee_tiers
+        ]
+        form = cls(
+            formdata=None,
+            radius_km=km_text(rules.delivery_radius_m),
+            tiers=tiers,
+            delivery_fee=_yuan_text(rules.delivery_fee_fen),
+            beyond_km_fee=_yuan_text(rules.delivery_beyond_km_fen),
+            min_order=_yuan_text(rules.min_order_fen),
+            prep_minutes=str(rules.prep_minutes),
+            delivery_slots=rules.delivery_slots,
+        )
+        form.pad_tiers(len(tiers) + 1)
+        return form
+
+    def pad_tiers(self, rows: int = TIER_ROWS) -> None:
+        while len(self.tiers) < min(max(rows, TIER_ROWS), MAX_TIERS):
+            self.tiers.append_entry()
+
+    def validate_radius_km(self, field) -> None:
+        if field.data:
+            try:
+                km_metres(field.data)
+            except ValueError:
+                raise ValidationError(
+                    _l("配送范围请填写公里数，最多一位小数，如 5 或 3.5；不限请留空")
+                ) from None
+
+    def validate_tiers(self, field) -> None:
+        for n, row in enumerate(field.entries, start=1):
+            km, fee = row.form.km.data, row.form.fee.data
+            if not km and not fee:
+                continue
+            if not km or not fee:
+                raise ValidationError(_l("第 %(n)s 档请同时填写距离和配送费", n=n))
+            try:
+                km_metres(km)
+            except ValueError:
+                raise ValidationError(
+                    _l("第 %(n)s 档的距离请填写公里数，最多一位小数，如 3 或 2.5", n=n)
+                ) from None
+            try:
+                parse_yuan(fee)
+            except ValueError:
+                raise ValidationError(
+                    _l("第 %(n)s 档的配送费请填写金额（元），最多两位小数", n=n)
+                ) from None
+
+    def _validate_amount(self, field) -> None:
+        try:
+            _amount(field.data)
+        except ValueError:
+            raise ValidationError(BAD_AMOUNT) from None
+
+    validate_delivery_fee = validate_beyond_km_fee = validate_min_order = _validate_amount
+
+    def validate_prep_minutes(self, field) -> None:
+        if not _MINUTES.match(field.data or "") or int(field.data) > MAX_PREP_MINUTES:
+            raise ValidationError(_l("备货时间须在 0 到 240 分钟之间"))
+
+    def rules(self) -> DeliveryRules:
+        """What was sent, in metres and fen (call after validate)."""
+        return replace(
+            self.fee_rules(),
+            min_order_fen=_amount(self.min_order.data),
+            prep_minutes=int(self.prep_minutes.data),
+            delivery_slots=bool(self.delivery_slots.data),
+        )
+
+    def fee_rules(self) -> DeliveryRules | None:
+        """Only the part that decides the fee (for the examples while the person is typing);
+        None when that part cannot be read (call after validate)."""
+        if any(self[name].errors for name in FEE_FIELDS):
+            return None
+        tiers = [
+            [km_metres(row.form.km.data), parse_yuan(row.form.fee.data)]
+            for row in self.tiers.entries
+            if row.form.km.data or row.form.fee.data
+        ]
+        return DeliveryRules(
+            delivery_radius_m=km_metres(self.radius_km.data) if self.radius_km.data else None,
+            delivery_fee_tiers=tiers,
+            delivery_fee_fen=_amount(self.delivery_fee.data),
+            delivery_beyond_km_fen=_amount(self.beyond_km_fee.data),
+        )
