@@ -190,6 +190,8 @@ def test_buyer_searches_orders_reviews_and_sees_the_store_reply(people, tmp_path
     phone = manager.login("13800000004")
     phone.locator("main a.block").first.click()
     phone.get_by_role("button", name="确认订单").click()
+    expect(phone.locator("#flash")).to_contain_text("已移到“待发货”")  # where the order went
+    phone.locator("main a.block").first.click()
     driver_choice = phone.locator("select[name=driver_id] option", has_text="刘师傅")
     phone.locator("select[name=driver_id]").select_option(driver_choice.get_attribute("value"))
     phone.get_by_role("button", name="指派司机").last.click()
