@@ -12,7 +12,7 @@ Here the settlement functions are called directly on order, refund and task rows
 without the checkout (that is the point: thousands of sequences in seconds); the other tests
 drive the same functions through the real flows. Each example runs in one transaction that is
 rolled back at its end, so the next one starts from the empty ledger.
-Set MONEY_EXAMPLES=5000 for a longer run (1,500 by default: a few thousand sequences across
+Set MONEY_EXAMPLES=5000 for a longer run (1,000 by default: two thousand sequences across
 the SQLite and PostgreSQL runs of `make test`).
 """
 
@@ -53,7 +53,7 @@ from app.stores.models import StoreKind
 from tests.factories import actor_of, make_buyer, make_product, make_user
 from tests.support.money import BANK_CARD, owned_store
 
-EXAMPLES = int(os.environ.get("MONEY_EXAMPLES", "1500"))
+EXAMPLES = int(os.environ.get("MONEY_EXAMPLES", "1000"))
 MINIMUM = 500  # the platform's default minimum per withdrawal
 _numbers = itertools.count(1)
 
