@@ -139,6 +139,12 @@ def load_demo_data() -> dict[str, int]:
                 return_address="海口市龙华区滨海大道 88 号 椰城小厨后厨收货处 王老板 0898-66000001",
                 delivery_fee_fen=300,
                 rider_commission_fen=600,
+                # same-city rules (店铺设置 → 同城配送规则): 5 km, ≤3 km ¥3, ≤5 km ¥5, 起送 ¥20
+                delivery_radius_m=5000,
+                delivery_fee_tiers=[[3000, 300], [5000, 500]],
+                delivery_beyond_km_fen=100,
+                min_order_fen=2000,
+                prep_minutes=20,
             ),
         ),
         "海南批发供应": _get_or_create(
