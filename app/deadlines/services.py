@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Insert, delete, null, select, update
 
 from app.clock import utcnow
 from app.deadlines.models import Deadline
@@ -76,37 +76,57 @@ def every_sweep(func: Periodic) -> Periodic:
     return func
 
 
-def _upsert(kind: str, subjects: list[int], due_at: datetime):
+_UPSERTS: dict[tuple[str, bool], Insert] = {}  # per database dialect, ORM entity or table
+
+
+def _upsert(orm: bool, kind: str, subjects: list[int], due_at: datetime):
+    """The upsert of these deadlines and its rows. The statement carries no values (the rows
+    go as parameters): it is built once per database and compiled once, whatever the number
+    of subjects."""
     if len(kind) > KIND_LENGTH:
         raise ValueError(f"deadline kind longer than {KIND_LENGTH} characters: {kind!r}")
     if due_at.tzinfo is not None:
         due_at = due_at.astimezone(UTC).replace(tzinfo=None)
-    stmt = upsert_into(Deadline).values(
-        [
-            dict(kind=kind, subject_id=subject, due_at=due_at, attempts=0, last_error="")
-            for subject in subjects
-        ]
-    )
-    # One statement, so two units of work scheduling the same deadline cannot both insert it.
-    return stmt.on_conflict_do_update(
-        index_elements=[Deadline.kind, Deadline.subject_id],
-        set_={"due_at": stmt.excluded.due_at, "done_at": None, "attempts": 0, "last_error": ""},
-    )
+    key = (db.session.get_bind().dialect.name, orm)
+    stmt = _UPSERTS.get(key)
+    if stmt is None:
+        stmt = upsert_into(Deadline if orm else Deadline.__table__)
+        # One statement, so two units of work scheduling the same deadline cannot both insert
+        # it. null(), not None: a SET parameter without a value would make SQLAlchemy send a
+        # batch one row at a time.
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[Deadline.kind, Deadline.subject_id],
+            set_={
+                "due_at": stmt.excluded.due_at,
+                "done_at": null(),
+                "attempts": 0,
+                "last_error": "",
+            },
+        )
+        # RETURNING makes a batch one multi-row INSERT (SQLAlchemy's "insertmanyvalues")
+        # rather than one INSERT per row through the driver's executemany.
+        stmt = _UPSERTS[key] = stmt.returning(Deadline if orm else Deadline.__table__.c.id)
+    rows = [
+        dict(kind=kind, subject_id=subject, due_at=due_at, attempts=0, last_error="")
+        for subject in subjects
+    ]
+    return stmt, rows
 
 
 def schedule(kind: str, subject_id: int, due_at: datetime) -> Deadline:
     """Set (or move) the deadline of this kind for this subject; one open row per
     (kind, subject_id). A deadline already applied is re-opened with the new due time.
     Flushes, never commits. `due_at` is naive UTC (an aware datetime is converted)."""
-    stmt = _upsert(kind, [subject_id], due_at).returning(Deadline)
-    return db.session.scalars(stmt, execution_options={"populate_existing": True}).one()
+    stmt, [row] = _upsert(True, kind, [subject_id], due_at)
+    return db.session.scalars(stmt, row, execution_options={"populate_existing": True}).one()
 
 
 def schedule_all(kind: str, subject_ids: list[int], due_at: datetime) -> None:
     """`schedule` for several subjects due at the same time, in one statement (a checkout's
     orders). Flushes, never commits."""
     if subject_ids:
-        db.session.execute(_upsert(kind, list(subject_ids), due_at))
+        stmt, rows = _upsert(False, kind, list(subject_ids), due_at)
+        db.session.execute(stmt, rows).all()
 
 
 def cancel(kind: str, subject_id: int) -> None:

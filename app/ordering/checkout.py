@@ -16,11 +16,11 @@ A discount never exceeds the goods it applies to: the buyer never gets a negativ
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Insert, Integer, bindparam, delete, select, update
 
 from app.accounts.actor import SYSTEM, Actor
 from app.accounts.models import Address, Member, Role, User
@@ -28,7 +28,7 @@ from app.catalog.models import Product, Sku
 from app.catalog.pricing import level_price
 from app.clock import to_local, utcnow
 from app.deadlines import cancel, on_due, schedule_all
-from app.errors import Forbidden, IllegalTransition, InvalidInput, OutOfStock
+from app.errors import DomainError, Forbidden, IllegalTransition, InvalidInput, OutOfStock
 from app.extensions import db
 from app.i18n_markers import N_
 from app.messages import define
@@ -354,20 +354,25 @@ def _reserve_stock(lines: list) -> None:
     for line in lines:  # a cart holds one line per SKU; added up all the same
         wanted[line.sku.id] = wanted.get(line.sku.id, 0) + line.quantity
     for sku_id in sorted(wanted):
-        if not _take(Sku.id == sku_id, wanted[sku_id]):
+        if not _take(sku_id, wanted[sku_id]):
             short = next(x for x in lines if x.sku.id == sku_id)
             raise OutOfStock(STOCK_SHORT(product=short.sku.product.name, spec=short.sku.spec))
 
 
-def _take(which, quantity) -> int:
+_WANTED = bindparam("wanted", type_=Integer)
+# Built once (a checkout runs it for every SKU, and building a statement costs about as much
+# as sending it); the values go as parameters.
+_TAKE_STOCK = (
+    update(Sku)
+    .where(Sku.id == bindparam("sku_id"), Sku.stock >= _WANTED)
+    .values(stock=Sku.stock - _WANTED)
+    .execution_options(synchronize_session=False)
+)
+
+
+def _take(sku_id: int, quantity: int) -> int:
     """One conditional UPDATE of stock; how many SKUs had enough."""
-    result = db.session.execute(
-        update(Sku)
-        .where(which, Sku.stock >= quantity)
-        .values(stock=Sku.stock - quantity)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount
+    return db.session.execute(_TAKE_STOCK, {"sku_id": sku_id, "wanted": quantity}).rowcount
 
 
 def _first_status(kind: str, payment_method: str) -> OrderStatus:
@@ -387,26 +392,67 @@ class CheckoutResult:
     checkout: Checkout | None = None
 
 
-def _checkout_with_key(buyer_id: int, key: str) -> tuple[Checkout, bool]:
-    """The checkout this key names: the existing one (a replay) or a new one claimed now.
+def _checkout_with_key(
+    buyer_id: int, key: str, plan: CheckoutPlan | None = None, payment_method: str = ""
+) -> tuple[Checkout, bool]:
+    """The checkout this key names: the existing one (a replay) or a new one claimed now, with
+    what `plan` charges when one is given (so the new row is written once, not updated).
 
     The claim is one INSERT … ON CONFLICT DO NOTHING: a concurrent twin with the same key waits
     on the unique index until the first commits, inserts nothing, then finds the first one's
     checkout and answers with its orders.
     """
-    stmt = (
-        upsert_into(Checkout)
-        .values(buyer_id=buyer_id, key=key, created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=[Checkout.buyer_id, Checkout.key])
-        .returning(Checkout)
-    )
-    claimed = db.session.scalars(stmt).one_or_none()
+    values = dict(buyer_id=buyer_id, key=key, created_at=utcnow())
+    if plan is not None:
+        values.update(
+            platform_coupon_id=plan.platform_coupon.id if plan.platform_coupon else None,
+            points_used=plan.points,
+            payment_method=payment_method,
+            total_fen=plan.total_fen,
+        )
+    claimed = db.session.scalars(_key_claim(), values).one_or_none()
     if claimed is not None:
         return claimed, False
     existing = db.session.execute(
         select(Checkout).where(Checkout.buyer_id == buyer_id, Checkout.key == key)
     ).scalar_one()
     return existing, True
+
+
+_KEY_CLAIMS: dict[str, Insert] = {}  # per database dialect; the values go as parameters
+
+
+def _key_claim() -> Insert:
+    dialect = db.session.get_bind().dialect.name
+    stmt = _KEY_CLAIMS.get(dialect)
+    if stmt is None:
+        stmt = _KEY_CLAIMS[dialect] = (
+            upsert_into(Checkout)
+            .on_conflict_do_nothing(index_elements=[Checkout.buyer_id, Checkout.key])
+            .returning(Checkout)
+        )
+    return stmt
+
+
+def _priced_claim(
+    buyer_id: int, key: str, payment_method: str, price: Callable[[], tuple]
+) -> tuple:
+    """Price the checkout (`price()` returns the plan and what else the caller needs), then
+    claim the key with the plan's figures in one INSERT. Answers (checkout, replayed, priced).
+
+    Pricing comes before the claim only to write the checkout row once; a replay still wins
+    over every refusal, as if the key were claimed first: when pricing is refused, the key is
+    claimed anyway and a key already used answers with its orders (a double submit finds the
+    cart empty), while a new key lets the refusal through."""
+    try:
+        priced = price()
+    except DomainError:
+        checkout, replayed = _checkout_with_key(buyer_id, key)
+        if replayed:
+            return checkout, True, None
+        raise
+    checkout, replayed = _checkout_with_key(buyer_id, key, priced[0], payment_method)
+    return checkout, replayed, priced
 
 
 def _check_common(buyer_id: int, address: Address, payment_method: str) -> None:
@@ -433,10 +479,6 @@ def _create_orders(
     if plan.platform_coupon is not None:
         coupons.use(plan.platform_coupon, now)
     points.spend(buyer_id, plan.points, checkout.id)
-    checkout.platform_coupon_id = plan.platform_coupon.id if plan.platform_coupon else None
-    checkout.points_used = plan.points
-    checkout.payment_method = payment_method
-    checkout.total_fen = plan.total_fen
     orders = []
     for s in plan.stores:
         store = s.store
@@ -487,7 +529,6 @@ def _create_orders(
                 )
             )
         orders.append(order)
-    _reserve_stock([line for store_plan in plan.stores for line in store_plan.lines])
     db.session.add_all(orders)
     db.session.flush()  # the orders, then their items, each in one batched statement
     for order in orders:
@@ -496,6 +537,10 @@ def _create_orders(
     due = now + timedelta(minutes=plan.unpaid_close_minutes)
     unpaid = [order.id for order in orders if order.status == OrderStatus.PENDING_PAYMENT]
     schedule_all(CLOSE_UNPAID, unpaid, due)
+    # Stock last: every checkout of the same goods waits on these rows' locks until this one
+    # commits, so they are taken when (nearly) nothing but the commit is left to do. A short
+    # SKU still refuses the whole checkout: the unit of work rolls back what was written.
+    _reserve_stock([line for store_plan in plan.stores for line in store_plan.lines])
     for order in orders:
         order_placed.send(order, actor=event_actor)
     return orders
@@ -521,35 +566,47 @@ def place_orders(
     checkouts of one cart still place its orders once.
     """
     _check_common(actor.user_id, address, payment_method)
-    checkout, replayed = _checkout_with_key(actor.user_id, key or secrets.token_hex(16))
-    if replayed:
-        return CheckoutResult(list(checkout.orders), replayed=True, checkout=checkout)
-    cart = cart_of(actor.user_id)
-    if not cart.groups:
-        raise InvalidInput(CART_EMPTY())
-    cart.ensure_all_available()  # a line taken off sale (已下架) since it was added: refused
     choices = Choices(
         delivery=delivery or {},
         platform_coupon_id=platform_coupon_id,
         store_coupons=store_coupons or {},
         points=points,
     )
-    plan = price_checkout(actor.user_id, cart_groups(cart), choices)
-    _claim_cart(actor.user_id, [line.id for group in cart.groups for line in group.lines])
+
+    def price() -> tuple[CheckoutPlan, list[int]]:
+        cart = cart_of(actor.user_id)
+        if not cart.groups:
+            raise InvalidInput(CART_EMPTY())
+        cart.ensure_all_available()  # a line taken off sale (已下架) since it was added: refused
+        plan = price_checkout(actor.user_id, cart_groups(cart), choices)
+        return plan, [line.id for group in cart.groups for line in group.lines]
+
+    key = key or secrets.token_hex(16)
+    checkout, replayed, priced = _priced_claim(actor.user_id, key, payment_method, price)
+    if replayed:
+        return CheckoutResult(list(checkout.orders), replayed=True, checkout=checkout)
+    plan, line_ids = priced
+    _claim_cart(actor.user_id, line_ids)
     orders = _create_orders(
         actor, actor.user_id, checkout, address, payment_method, plan, remarks or {}, PLACED()
     )
     return CheckoutResult(orders, replayed=False, checkout=checkout)
 
 
+_CLAIM_CART = (
+    delete(CartItem)
+    .where(
+        CartItem.user_id == bindparam("buyer_id"),
+        CartItem.id.in_(bindparam("line_ids", expanding=True)),
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
 def _claim_cart(buyer_id: int, line_ids: list[int]) -> None:
     """Take the cart's lines out in one statement: if another checkout took them first (a second
     tab, a twin request without the key), this one is refused and creates nothing."""
-    result = db.session.execute(
-        delete(CartItem)
-        .where(CartItem.user_id == buyer_id, CartItem.id.in_(line_ids))
-        .execution_options(synchronize_session=False)
-    )
+    result = db.session.execute(_CLAIM_CART, {"buyer_id": buyer_id, "line_ids": line_ids})
     if result.rowcount != len(line_ids):
         raise IllegalTransition(CART_CHANGED())
 
@@ -604,11 +661,16 @@ def place_orders_for(
     _check_common(buyer.id, address, payment_method)
     if not lines:
         raise InvalidInput(NO_LINES())
-    checkout, replayed = _checkout_with_key(buyer.id, key or secrets.token_hex(16))
+
+    def price() -> tuple[CheckoutPlan, list[tuple[Store, list[LinePlan]]]]:
+        groups = _groups_for_lines(member, lines)
+        return price_checkout(buyer.id, groups, Choices()), groups
+
+    key = key or secrets.token_hex(16)
+    checkout, replayed, priced = _priced_claim(buyer.id, key, payment_method, price)
     if replayed:
         return CheckoutResult(list(checkout.orders), replayed=True, checkout=checkout)
-    groups = _groups_for_lines(member, lines)
-    plan = price_checkout(buyer.id, groups, Choices())
+    plan, groups = priced
     remarks = {store.id: remark.strip() for store, _ in groups}
     note = PLACED_FOR(name=manager.name)
     orders = _create_orders(

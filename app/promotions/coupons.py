@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, update
 
 from app.accounts.actor import Actor
 from app.accounts.models import Role, User
@@ -397,14 +397,17 @@ def held_coupon(user_id: int, user_coupon_id: int) -> UserCoupon:
     return held
 
 
+_USE = (  # built once: every checkout with a coupon runs it
+    update(UserCoupon)
+    .where(UserCoupon.id == bindparam("held_id"), UserCoupon.used_at.is_(None))
+    .values(used_at=bindparam("now", type_=UserCoupon.used_at.type))
+    .execution_options(synchronize_session=False)
+)
+
+
 def use(held: UserCoupon, now: datetime | None = None) -> None:
     """Stamp the coupon used, once: two checkouts using it at once, exactly one wins."""
-    result = db.session.execute(
-        update(UserCoupon)
-        .where(UserCoupon.id == held.id, UserCoupon.used_at.is_(None))
-        .values(used_at=now or utcnow())
-        .execution_options(synchronize_session=False)
-    )
+    result = db.session.execute(_USE, {"held_id": held.id, "now": now or utcnow()})
     if result.rowcount != 1:
         raise AlreadyTaken(COUPON_USED())
 
