@@ -69,6 +69,22 @@ def test_a_platform_coupon_splits_twenty_thirty_fifty_into_eighteen_twenty_seven
     assert db.session.get(UserCoupon, held.id).used_at is not None
 
 
+def test_each_order_of_a_checkout_has_its_own_number_from_the_checkout(client, buyer):
+    """Numbers come from the checkout's row and the order's place in it, not from chance: a
+    busy second can never hand two orders the same number."""
+    for n in range(3):
+        add_to_cart(buyer.id, make_product(make_store(name=f"号{n}")).skus[0].id, 1)
+    commit()
+
+    assert client.post("/shop/checkout", data=form_of(client)).status_code == 303
+
+    checkout = db.session.execute(select(Checkout)).scalar_one()
+    numbers = [o.no for o in orders()]
+    assert len(set(numbers)) == 3
+    assert [no[-8:] for no in numbers] == [f"{checkout.id % 10**6:06d}{i:02d}" for i in range(3)]
+    assert all(len(no) == 22 and no.isdigit() for no in numbers)
+
+
 def test_the_page_offers_the_usable_coupons_and_says_why_the_others_do_not_fit(client, buyer):
     store = make_store(name="椰城小厨")
     other = make_store(name="别家小店")
