@@ -28,6 +28,7 @@ class Role(StrEnum):
     SALES_MANAGER = "sales_manager"  # 业务经理: one region's wholesale orders
     DRIVER = "driver"  # 司机: deliveries assigned to them in one region
     RIDER = "rider"  # 骑手: the pool and the tasks they took
+    DISPATCHER = "dispatcher"  # 配送调度: the 配送助手 back office (riders, board, settings)
     BUYER = "buyer"  # 会员: their own orders
 
 
@@ -40,6 +41,7 @@ ROLE_LABELS = {
     Role.SALES_MANAGER: N_("业务经理"),
     Role.DRIVER: N_("司机"),
     Role.RIDER: N_("骑手"),
+    Role.DISPATCHER: N_("配送调度"),
     Role.BUYER: N_("会员"),
     SYSTEM_ROLE: N_("系统"),
 }

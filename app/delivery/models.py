@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from app.accounts.models import SYSTEM_ROLE, Role
@@ -91,7 +91,23 @@ class DeliveryTask(db.Model):
     rider_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=T.WAITING)
     mode: Mapped[str] = mapped_column(String(10), default=DispatchMode.GRAB)
+    # who carries it: "assistant" (the platform's own riders) or a courier platform ("dada")
+    courier: Mapped[str] = mapped_column(
+        String(20), default="assistant", server_default="assistant"
+    )
     commission_fen: Mapped[int]
+    distance_m: Mapped[int | None]  # store to the buyer's address, straight line
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # assign mode
+    cancel_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    alarmed_at: Mapped[datetime | None]  # nobody accepted in time: the board and store were told
+    # A courier platform's side of the task (Dada): its order number, last status code and the
+    # rider it sent, its fee and what a cancel cost.
+    courier_order_no: Mapped[str | None] = mapped_column(String(64))
+    courier_status: Mapped[int | None]
+    courier_rider_name: Mapped[str | None] = mapped_column(String(50))
+    courier_rider_phone: Mapped[str | None] = mapped_column(String(20))
+    courier_fee_fen: Mapped[int | None]
+    courier_deduct_fen: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     announced_at: Mapped[datetime | None]  # set by the courier push job: now riders see it
     accepted_at: Mapped[datetime | None]
@@ -103,7 +119,7 @@ class DeliveryTask(db.Model):
 
     order = relationship("Order", backref=backref("delivery_task", uselist=False))
     store = relationship("Store", lazy="selectin")
-    rider = relationship("User", lazy="joined")
+    rider = relationship("User", lazy="joined", foreign_keys=[rider_id])
 
 
 class DispatchSettings(db.Model):
@@ -114,4 +130,93 @@ class DispatchSettings(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     auth_code: Mapped[str] = mapped_column(String(32))
     mode: Mapped[str] = mapped_column(String(10), default=DispatchMode.GRAB)
-    connected: Mapped[bool] = mapped_column(default=True)
+    # A dispatcher entered the code in the 配送助手 back office; regenerating the code ends it.
+    connected: Mapped[bool] = mapped_column(default=False)
+    connected_at: Mapped[datetime | None]
+    connected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Commission per task: fixed plus per started km of the distance; None = the store's own
+    # rider_commission_fen (the rule before the assistant set one).
+    commission_fixed_fen: Mapped[int | None]
+    commission_per_km_fen: Mapped[int] = mapped_column(default=0, server_default="0")
+    alarm_after_minutes: Mapped[int] = mapped_column(default=10, server_default="10")
+
+
+class RiderStatus(StrEnum):
+    PENDING = "pending"  # registered themselves, waits for a dispatcher
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    DISABLED = "disabled"  # sessions ended, cannot log in
+
+
+class RiderProfile(db.Model):
+    """A rider's standing in the 配送助手: approval, vehicle, cap, duty and last position."""
+
+    __tablename__ = "rider_profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), default=RiderStatus.APPROVED)
+    vehicle: Mapped[str] = mapped_column(String(20), default="")  # 电动车 / 摩托车 / ...
+    max_active: Mapped[int] = mapped_column(default=3)  # tasks on hand at once
+    on_duty: Mapped[bool] = mapped_column(default=False)  # 开工: sees the pool, gets pushes
+    duty_changed_at: Mapped[datetime | None]
+    lat: Mapped[float | None]  # last position sent while on a task (WGS-84)
+    lng: Mapped[float | None]
+    position_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    review_note: Mapped[str] = mapped_column(String(200), default="", server_default="")
+
+    user = relationship("User", foreign_keys=[user_id], lazy="joined")
+
+
+class TaskTap(db.Model):
+    """A rider's tap, remembered by the key the phone made for it: a tap retried after the
+    network came back, or replayed, finds its first outcome here and moves nothing again."""
+
+    __tablename__ = "task_taps"
+    __table_args__ = (UniqueConstraint("rider_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rider_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    task_id: Mapped[int] = mapped_column(ForeignKey("delivery_tasks.id"))
+    to_status: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(20))  # "moved", "same", "refused"
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StoreCourier(db.Model):
+    """A store's account with a courier platform (Dada): on/off, its shop number and city,
+    whether paid orders are dispatched at once, and the balance last read."""
+
+    __tablename__ = "store_couriers"
+    __table_args__ = (UniqueConstraint("store_id", "courier"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    courier: Mapped[str] = mapped_column(String(20))  # "dada"
+    enabled: Mapped[bool] = mapped_column(default=False)
+    shop_no: Mapped[str] = mapped_column(String(64), default="")
+    city_code: Mapped[str] = mapped_column(String(20), default="")
+    auto_dispatch: Mapped[bool] = mapped_column(default=False)  # on payment, else 立即配送
+    balance_alert_fen: Mapped[int] = mapped_column(default=5000)
+    balance_fen: Mapped[int | None]
+    balance_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CourierCallback(db.Model):
+    """A courier platform's status callback, stored raw before anything acts on it; the key
+    (order, status, update time, rider) makes a replay a no-op."""
+
+    __tablename__ = "courier_callbacks"
+    __table_args__ = (UniqueConstraint("courier", "dedupe_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    courier: Mapped[str] = mapped_column(String(20))
+    dedupe_key: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("delivery_tasks.id"))
+    outcome: Mapped[str] = mapped_column(String(40), default="")  # applied / stale / refused ...
