@@ -18,6 +18,7 @@ from app.catalog.search import search_line
 from app.catalog.services import install_catalog_settings
 from app.clock import utcnow
 from app.delivery.models import TaskStatus
+from app.delivery.riders import ensure_profile
 from app.delivery.services import (
     advance_task,
     grab_task,
@@ -191,11 +192,13 @@ def load_demo_data() -> dict[str, int]:
         _get_or_create(
             RoleGrant, user_id=user.id, role=role, store_id=store_id, region_id=region_id
         )
+        if role == Role.RIDER:
+            ensure_profile(user.id, on_duty=True)
 
     def person(phone: str) -> User:
         return db.session.execute(select(User).filter_by(phone=phone)).scalar_one()
 
-    install_dispatch_settings()
+    install_dispatch_settings().connected = True
     install_order_settings()
     install_finance()
     install_merchant_settings()

@@ -140,7 +140,7 @@ def _empty_all_tables(app) -> None:
 
 def install_singletons() -> None:
     """Rows the migration creates once (the next test finds the world as a fresh install)."""
-    install_dispatch_settings()
+    install_dispatch_settings().connected = True  # a fresh install whose 配送助手 is connected
     install_merchant_settings()
     install_catalog_settings()
     install_member_levels()

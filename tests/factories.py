@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.accounts.actor import Actor
 from app.accounts.models import Address, Member, MemberLevel, MemberStatus, Role, RoleGrant, User
 from app.catalog.models import Product, Sku
+from app.delivery.riders import ensure_profile
 from app.extensions import db
 from app.jobs import commit
 from app.ordering.cart import add_to_cart
@@ -85,6 +86,8 @@ def grant(
     )
     db.session.add(row)
     db.session.flush()
+    if role == Role.RIDER:  # an approved rider at work, as riders were before duty existed
+        ensure_profile(user.id, on_duty=True)
     db.session.refresh(user)
     return row
 

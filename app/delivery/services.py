@@ -7,7 +7,7 @@ import secrets
 from sqlalchemy import Select, func, select, update
 
 from app.accounts.actor import SYSTEM, Actor
-from app.accounts.models import Role, RoleGrant, User
+from app.accounts.models import Role
 from app.clock import utcnow
 from app.delivery.models import (
     ACTIVE,
@@ -39,9 +39,6 @@ TAKEN = define("taken", N_("已被抢"))
 TASK_CHANGED = define("task_changed", N_("配送状态已被更新，请刷新后再试"))
 RIDERS_ONLY = define("riders_only", N_("只有骑手可以接单"))
 NOT_IN_POOL = define("not_in_pool", N_("该订单不在抢单池中"))
-CHOOSE_RIDER = define("choose_rider", N_("请选择一名骑手"))
-NOT_ASSIGN_MODE = define("not_assign_mode", N_("该配送单为抢单模式，由骑手抢单，不能指派"))
-STAFF_ASSIGNS = define("staff_assigns", N_("只有平台人员可以分配骑手"))
 NOT_YOUR_TASK = define("not_your_task", N_("这不是您的配送单"))
 
 # Timeline notes
@@ -158,24 +155,6 @@ def grab_task(task: DeliveryTask, actor: Actor) -> bool:
     return True
 
 
-def assign_task(task: DeliveryTask, rider_id: int, actor: Actor) -> None:
-    """Staff hand a waiting assign-mode task to a chosen rider (分配模式); grab-mode tasks
-    belong to the riders' pool and cannot be handed out."""
-    if not actor.is_staff:
-        raise Forbidden(STAFF_ASSIGNS())
-    if task.mode != DispatchMode.ASSIGN:
-        raise IllegalTransition(NOT_ASSIGN_MODE())
-    if rider_id not in {rider.id for rider in active_riders()}:
-        raise InvalidInput(CHOOSE_RIDER())
-    if task.rider_id == rider_id:
-        return  # the same assignment again
-    try:
-        _move_task(task, TaskStatus.ACCEPTED, actor, rider_check=False, rider_id=rider_id)
-    except AlreadyTaken:
-        if task.rider_id != rider_id:
-            raise  # a colleague gave it to someone else meanwhile
-
-
 def advance_task(task: DeliveryTask, to: str, actor: Actor) -> bool:
     """A rider's status tap. A repeated tap (double tap, replay) changes nothing: returns False."""
     if task.rider_id != actor.user_id:
@@ -250,39 +229,3 @@ def active_count(actor: Actor) -> int:
         DeliveryTask.rider_id == actor.user_id, DeliveryTask.status.in_(ACTIVE)
     )
     return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-
-
-def tasks_awaiting_assignment(actor: Actor) -> list[DeliveryTask]:
-    """Assign-mode tasks nobody has been given yet, oldest first."""
-    return list(
-        db.session.execute(
-            tasks_visible_to(actor)
-            .where(
-                DeliveryTask.status == TaskStatus.WAITING,
-                DeliveryTask.mode == DispatchMode.ASSIGN,
-            )
-            .order_by(DeliveryTask.created_at)
-        ).scalars()
-    )
-
-
-def assignable_task(order: Order) -> DeliveryTask | None:
-    """The order's task if staff may hand it to a rider now (assign mode, still waiting)."""
-    task = task_of(order)
-    if task and task.status == TaskStatus.WAITING and task.mode == DispatchMode.ASSIGN:
-        return task
-    return None
-
-
-def active_riders() -> list[User]:
-    """Active riders, for the assign-mode form."""
-    return list(
-        db.session.execute(
-            select(User)
-            .join(RoleGrant)
-            .where(RoleGrant.role == Role.RIDER, User.active.is_(True))
-            .order_by(User.name)
-        )
-        .scalars()
-        .unique()
-    )

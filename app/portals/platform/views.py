@@ -8,14 +8,14 @@ from flask_babel import ngettext
 from wtforms import SelectChoice
 
 from app.delivery.assistant import MODE_LABELS, may_set_dispatch_mode, set_dispatch_mode
-from app.delivery.scope import task_for
-from app.delivery.services import (
+from app.delivery.dispatch import (
     active_riders,
     assign_task,
     assignable_task,
-    dispatch_settings,
     tasks_awaiting_assignment,
 )
+from app.delivery.scope import task_for
+from app.delivery.services import dispatch_settings
 from app.jobs import count_stuck, retry_stuck
 from app.jobs.models import JOB_STATUS_BADGES, JOB_STATUS_LABELS, QUEUE_LABELS, jobs_log
 from app.notifications.models import SMS_STATUS_BADGES, SMS_STATUS_LABELS
