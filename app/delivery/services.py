@@ -19,8 +19,9 @@ from app.delivery.models import (
     DispatchSettings,
     TaskStatus,
 )
+from app.delivery.rules import task_commission
 from app.delivery.scope import in_pool, tasks_visible_to
-from app.delivery.signals import task_delivered, task_moved
+from app.delivery.signals import task_created, task_delivered, task_moved
 from app.delivery.tasks import announce_task
 from app.errors import AlreadyTaken, Forbidden, IllegalTransition, InvalidInput
 from app.extensions import db
@@ -84,14 +85,17 @@ def ship_with_assistant(order: Order, actor: Actor) -> DeliveryTask:
                 )
             )
         return existing
+    settings = dispatch_settings()
     task = DeliveryTask(
         order_id=order.id,
         store_id=order.store_id,
-        mode=dispatch_settings().mode,
-        commission_fen=order.store.rider_commission_fen,
+        mode=settings.mode,
+        commission_fen=task_commission(settings, order),
+        distance_m=order.delivery_distance_m,
     )
     db.session.add(task)
     db.session.flush()
+    task_created.send(task, actor=actor)
     record_event(order.id, actor, None, TaskStatus.WAITING, PUSHED(), machine="delivery")
     defer(announce_task, task.id, summary=ANNOUNCE_SUMMARY(no=order.no))
     return task

@@ -13,3 +13,5 @@ _signals = Namespace()
 task_moved = _signals.signal("task-moved")
 # The rider delivered (or the system ended the task as delivered). kwargs: actor
 task_delivered = _signals.signal("task-delivered")
+# A task was created for an order (any courier); the dispatcher's alarm is scheduled from it.
+task_created = _signals.signal("task-created")
