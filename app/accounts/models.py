@@ -191,6 +191,10 @@ class Address(db.Model):
     lng: Mapped[float | None]
     is_default: Mapped[bool] = mapped_column(default=False)
 
+    @property
+    def position(self) -> tuple[float, float] | None:
+        return (self.lat, self.lng) if self.lat is not None and self.lng is not None else None
+
 
 class CodePurpose(StrEnum):
     LOGIN = "login"  # 验证码登录 (signs up a phone that has no account yet)

@@ -19,6 +19,7 @@ from app.i18n_markers import N_
 from app.messages import define
 from app.ordering.models import CartItem
 from app.ordering.payment import PAYMENT_METHODS, store_payment_methods
+from app.stores.delivery_rules import starting_fee
 from app.stores.models import Store, StoreKind
 from app.stores.services import ensure_store_open
 from app.upsert import upsert_into
@@ -63,7 +64,18 @@ class CartGroup:
 
     @property
     def delivery_fee_fen(self) -> int:
-        return self.store.delivery_fee_fen
+        """The least the delivery costs; with fees by distance the checkout prices the address."""
+        return starting_fee(self.store)
+
+    @property
+    def fee_by_distance(self) -> bool:
+        return bool(self.store.delivery_fee_tiers) and self.store.kind == StoreKind.SAME_CITY
+
+    @property
+    def short_of_minimum_fen(self) -> int:
+        """How much more goods reach the store's 起送价 (0 when reached or none)."""
+        minimum = self.store.min_order_fen if self.store.kind == StoreKind.SAME_CITY else 0
+        return max(minimum - self.goods_fen, 0)
 
     @property
     def total_fen(self) -> int:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Insert, Integer, bindparam, delete, select, update
 
@@ -55,6 +55,7 @@ from app.ordering.signals import order_moved, order_payment_due, order_placed
 from app.ordering.states import OrderStatus
 from app.promotions import coupons, points
 from app.promotions.models import UserCoupon
+from app.stores import delivery_rules
 from app.stores.models import Store, StoreKind
 from app.upsert import upsert_into
 
@@ -173,6 +174,11 @@ class StorePlan:
     store_discount_fen: int = 0
     platform_discount_fen: int = 0
     points_discount_fen: int = 0
+    # same-city delivery by the store's rules: how far, the fee for it, the slot and the others
+    distance_m: int | None = None
+    quoted_fee_fen: int | None = None
+    slot_at: datetime | None = None
+    slot_options: list[datetime] = field(default_factory=list)
 
     @property
     def delivery_options(self) -> list[str]:
@@ -184,7 +190,11 @@ class StorePlan:
 
     @property
     def delivery_fee_fen(self) -> int:
-        return self.store.delivery_fee_fen if self.delivery_option in FEE_OPTIONS else 0
+        if self.delivery_option not in FEE_OPTIONS:
+            return 0
+        if self.quoted_fee_fen is not None:
+            return self.quoted_fee_fen
+        return self.store.delivery_fee_fen
 
     @property
     def discount_fen(self) -> int:
@@ -238,6 +248,26 @@ class Choices:
     platform_coupon_id: int | None = None
     store_coupons: Mapping[int, int | None] = field(default_factory=dict)  # store → user coupon
     points: int = 0
+    location: tuple[float, float] | None = None  # the address's position (lat, lng)
+    slots: Mapping[int, datetime | None] = field(default_factory=dict)  # store → slot start
+
+
+def _same_city_rules(s: StorePlan, choices: Choices, now: datetime) -> None:
+    """Same-city delivery by the store's rules: within the radius (the fee by distance), at
+    least the 起送价, and a slot the store offers (the earliest when none is chosen)."""
+    store = s.store
+    if store.kind != StoreKind.SAME_CITY or s.delivery_option != "delivery":
+        return
+    lat, lng = choices.location or (None, None)
+    quoted = delivery_rules.quote(store, lat, lng)
+    s.distance_m, s.quoted_fee_fen = quoted.distance_m, quoted.fee_fen
+    delivery_rules.check_minimum(store, s.goods_fen)
+    if store.delivery_slots:
+        s.slot_options = delivery_rules.slots(store, now)
+        chosen = choices.slots.get(store.id)
+        if chosen is None and s.slot_options:
+            chosen = s.slot_options[0]
+        s.slot_at = delivery_rules.check_slot(store, chosen, now)
 
 
 def _ensure_quantity(product: Product, quantity: int) -> None:
@@ -276,6 +306,8 @@ def price_checkout(
     plan = CheckoutPlan(stores, point_value_fen=max(settings.point_value_fen, 1))
     plan.unpaid_close_minutes = settings.unpaid_close_minutes
     now = utcnow()
+    for s in stores:
+        _same_city_rules(s, choices, now)
     store_discounts = []
     for s in stores:
         held_id = choices.store_coupons.get(s.store.id)
@@ -509,6 +541,8 @@ def _create_orders(
             store_coupon_id=s.store_coupon.id if s.store_coupon else None,
             total_fen=s.total_fen,
             delivery_option=s.delivery_option,
+            delivery_distance_m=s.distance_m,
+            delivery_slot_at=s.slot_at,
             pickup_code=new_pickup_code() if s.delivery_option == PICKUP else None,
             placed_by_id=placed_by_id,
             contact_name=address.contact_name,
@@ -560,6 +594,7 @@ def place_orders(
     platform_coupon_id: int | None = None,
     store_coupons: Mapping[int, int | None] | None = None,
     points: int = 0,
+    slots: Mapping[int, datetime | None] | None = None,
 ) -> CheckoutResult:
     """Check out the buyer's cart: one order per store, stock reserved, coupons and points
     applied, side effects deferred.
@@ -574,6 +609,8 @@ def place_orders(
         platform_coupon_id=platform_coupon_id,
         store_coupons=store_coupons or {},
         points=points,
+        location=address.position,
+        slots=slots or {},
     )
 
     def price() -> tuple[CheckoutPlan, list[int]]:
@@ -667,7 +704,7 @@ def place_orders_for(
 
     def price() -> tuple[CheckoutPlan, list[tuple[Store, list[LinePlan]]]]:
         groups = _groups_for_lines(member, lines)
-        return price_checkout(buyer.id, groups, Choices()), groups
+        return price_checkout(buyer.id, groups, Choices(location=address.position)), groups
 
     key = key or secrets.token_hex(16)
     checkout, replayed, priced = _priced_claim(buyer.id, key, payment_method, price)

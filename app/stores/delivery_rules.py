@@ -75,6 +75,13 @@ def fee_for(store, metres: int | None) -> int:
     return int(fee) + beyond_km * store.delivery_beyond_km_fen
 
 
+def starting_fee(store) -> int:
+    """The least a delivery costs (the nearest tier, or the flat fee): what the cart and the
+    store page show before an address gives the distance."""
+    tiers = store.delivery_fee_tiers or []
+    return min(int(fee) for _, fee in tiers) if tiers else store.delivery_fee_fen
+
+
 def _km(metres: int) -> str:
     return f"{metres / 1000:.1f}".rstrip("0").rstrip(".")
 

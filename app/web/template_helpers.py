@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask, g
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from app.accounts.models import ROLE_LABELS
-from app.clock import to_local
+from app.clock import to_local, utcnow
 from app.delivery.models import TASK_MACHINE
 from app.extensions import db
 from app.money import format_fen
 from app.ordering import payment, states
 from app.ordering.states import MANAGER_LABELS, ORDER_MACHINE
+from app.stores.delivery_rules import SLOT_MINUTES, starting_fee
 from app.stores.models import Store
 from app.stores.profile import store_image_url
 from app.web.i18n import pgettext, translate
@@ -30,6 +34,17 @@ def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 # The labels below are Chinese msgids kept in the domain (marked with N_); they are translated
 # here, at render time, into the language of the request.
+
+
+def slot_label(value) -> str:
+    """A delivery slot's start (UTC) as the buyer reads it: 今天 12:00–12:30, 明天 …, 12-03 …"""
+    if value is None:
+        return ""
+    start = to_local(value)
+    end = to_local(value + timedelta(minutes=SLOT_MINUTES))
+    days = (start.date() - to_local(utcnow()).date()).days
+    day = {0: _("今天"), 1: _("明天")}.get(days, f"{start:%m-%d}")
+    return f"{day} {start:%H:%M}–{end:%H:%M}"
 
 
 def order_status(status: str | None) -> str:
@@ -91,6 +106,7 @@ def csrf_field() -> Markup:
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(format_fen, "money")
     app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(slot_label, "slot_label")
     app.add_template_filter(payment_label, "payment_label")
     app.add_template_filter(delivery_label, "delivery_label")
     app.add_template_filter(order_status, "order_status")
@@ -103,6 +119,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(translate, "translated")
     app.add_template_global(icon, "icon")
     app.add_template_global(store_image_url, "store_image_url")
+    app.add_template_global(starting_fee, "starting_fee")
     app.add_template_global(buyer_words, "buyer_words")
     app.add_template_global(grant_label, "grant_label")
     app.add_template_global(csrf_field, "csrf_field")

@@ -50,7 +50,9 @@ def _price(form: CheckoutForm) -> tuple[CheckoutPlan | None, str | None]:
     try:
         return preview(g.actor.user_id, form.choices()), None
     except DomainError as error:
-        for fallback in (Choices(delivery=form.delivery()), Choices()):
+        chosen = form.choices()
+        kept = Choices(delivery=chosen.delivery, location=chosen.location, slots=chosen.slots)
+        for fallback in (kept, Choices(location=chosen.location)):
             try:
                 return preview(g.actor.user_id, fallback), render_message(error.msg)
             except DomainError:
@@ -104,6 +106,7 @@ def checkout():
                 platform_coupon_id=choices.platform_coupon_id,
                 store_coupons=choices.store_coupons,
                 points=choices.points,
+                slots=choices.slots,
             )
         except DomainError as error:
             discard_work()  # nothing of the refused checkout is kept

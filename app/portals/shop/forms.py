@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -116,6 +117,7 @@ class CheckoutForm(ShopForm):
 
     store_ids: list[int] = []
     address_ids: set[int] = set()
+    address_positions: dict[int, tuple[float, float] | None] = {}
 
     def validate_address_id(self, field) -> None:
         if field.data not in self.address_ids:
@@ -136,6 +138,9 @@ class CheckoutForm(ShopForm):
     def delivery(self) -> dict[int, str]:
         return {sid: self.delivery_field(sid).data for sid in self.store_ids}
 
+    def slots(self) -> dict[int, datetime | None]:
+        return {sid: self[f"slot_{sid}"].data for sid in self.store_ids}
+
     def store_coupons(self) -> dict[int, int | None]:
         return {sid: self.coupon_field(sid).data or None for sid in self.store_ids}
 
@@ -146,7 +151,23 @@ class CheckoutForm(ShopForm):
             platform_coupon_id=self.platform_coupon_id.data or None,
             store_coupons=self.store_coupons(),
             points=self.points.data or 0,
+            location=self.address_positions.get(self.address_id.data),
+            slots=self.slots(),
         )
+
+
+SLOT_FORMAT = "%Y%m%d%H%M"  # a slot's start in UTC, as the checkout form sends it
+
+
+def _slot_start(value) -> datetime | None:
+    """The slot the buyer chose; anything else reads as a slot the store does not offer (the
+    checkout then names the store and asks for one of its slots)."""
+    if isinstance(value, datetime) or not value:
+        return value or None
+    try:
+        return datetime.strptime(str(value)[:12], SLOT_FORMAT)
+    except ValueError:
+        return datetime(2000, 1, 1)
 
 
 def checkout_form(
@@ -172,6 +193,9 @@ def checkout_form(
             invalid_choice_message=_l("请选择配送方式"),
             validators=[Optional()],
         )
+        fields[f"slot_{sid}"] = StringField(
+            _l("送达时间"), filters=[_slot_start], validators=[Optional()]
+        )
         fields[f"store_coupon_{sid}"] = SelectField(
             _l("店铺优惠券"),
             coerce=_id_or_invalid,
@@ -183,6 +207,7 @@ def checkout_form(
     form.store_ids = list(store_ids)
     form.address_ids = {a.id for a in addresses}
     form.address_id.choices = [SelectChoice(a.id, a.text) for a in addresses]
+    form.address_positions = {a.id: a.position for a in addresses}
     if methods is not None:
         form.payment_method.choices = [
             choice for choice in form.payment_method.choices if choice.value in methods
