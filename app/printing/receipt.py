@@ -51,6 +51,7 @@ class Receipt:
     address: str
     remark: str
     title: str = ""
+    deliver_at: str = ""  # the delivery slot the buyer chose, in local time ("12-01 11:00–11:30")
 
 
 def display_width(text: str) -> int:
@@ -170,6 +171,10 @@ def render_receipt(
     ticket.style()
     ticket.text(f"订单号：{receipt.order_no}")
     ticket.text(f"下单时间：{receipt.created_at:%Y-%m-%d %H:%M}")
+    if receipt.deliver_at:
+        ticket.style(bold=True)
+        ticket.text(f"预约送达：{receipt.deliver_at}")
+        ticket.style()
     ticket.rule()
     for item in receipt.items:
         ticket.text(f"{item.name} {item.spec}" if item.spec else item.name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from flask import current_app
 
@@ -15,6 +16,7 @@ from app.ordering.payment import payment_label
 from app.printing.receipt import Receipt, ReceiptLine, render_receipt
 from app.printing.targets import vet_printer_target
 from app.printing.transport import PrinterTarget, print_to
+from app.stores.delivery_rules import SLOT_MINUTES
 from app.stores.models import Store
 
 log = logging.getLogger(__name__)
@@ -43,7 +45,16 @@ def receipt_for(order: Order, title: str = NEW_ORDER_TITLE) -> Receipt:
         address=order.address,
         remark=order.buyer_remark,
         title=title,
+        deliver_at=_slot(order),
     )
+
+
+def _slot(order: Order) -> str:
+    if order.delivery_slot_at is None:
+        return ""
+    start = to_local(order.delivery_slot_at)
+    end = to_local(order.delivery_slot_at + timedelta(minutes=SLOT_MINUTES))
+    return f"{start:%m-%d %H:%M}–{end:%H:%M}"
 
 
 def printer_of(store: Store) -> PrinterTarget | None:

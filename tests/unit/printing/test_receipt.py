@@ -191,3 +191,11 @@ def test_closed_port_raises_printer_unreachable_quickly():
     with pytest.raises(PrinterUnreachable, match=f"127.0.0.1:{port}"):
         send_to_printer("127.0.0.1", port, b"\x1b@", timeout=2)
     assert time.monotonic() - started < 1
+
+
+def test_a_chosen_delivery_slot_is_printed_under_the_order_time():
+    lines = texts(render_receipt(make_receipt(deliver_at="12-01 11:00–11:30")))
+    assert lines.index("预约送达：12-01 11:00–11:30") == 1 + next(
+        i for i, line in enumerate(lines) if line.startswith("下单时间")
+    )
+    assert not any("预约送达" in line for line in texts(render_receipt(make_receipt())))
