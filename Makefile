@@ -7,8 +7,9 @@ export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+DADA_STANDIN_PORT ?= 8803
 
-.PHONY: install assets translations messages run serve test test-sqlite test-postgres lint format bench chromium clean
+.PHONY: install assets translations messages run serve test test-sqlite test-postgres lint format bench chromium clean dada-standin
 
 .venv/bin/python:
 	python3 -m venv .venv
@@ -47,14 +48,25 @@ run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed
 	@trap 'kill 0' EXIT; \
+	export DADA_CALLBACK_URL="$${DADA_CALLBACK_URL:-http://$(HOST):$(PORT)/couriers/dada/callback}"; \
 	if [ -n "$$REDIS_URL" ]; then echo "RQ worker started (REDIS_URL=$$REDIS_URL)"; \
 		while :; do $(PY) worker.py; echo "RQ worker exited ($$?), restarting in 2s"; sleep 2; done & fi; \
 	echo "Deadline sweep started (RQ cron with REDIS_URL, else a timer)"; \
 	export PAYMENT_STANDINS=1; \
 	while :; do $(FLASK) deadlines run; echo "Deadline sweep exited ($$?), restarting in 2s"; sleep 2; done & \
 	echo "WeChat Pay and Alipay stand-ins on http://127.0.0.1:8801 and :8802 (pay pages for 在线支付)"; \
+	if [ -z "$$DADA_BASE_URL" ]; then \
+		while :; do $(PY) -m app.delivery.dada.standin --port $(DADA_STANDIN_PORT) >instance/dada-standin.log 2>&1; \
+			rc=$$?; [ $$rc = 3 ] && { echo "Dada stand-in: port $(DADA_STANDIN_PORT) taken, using the one there"; break; }; \
+			echo "Dada stand-in exited ($$rc), restarting in 2s"; sleep 2; done & \
+		echo "Dada stand-in on http://127.0.0.1:$(DADA_STANDIN_PORT) (its page: the orders sent, simulators 接单 取货 完成)"; fi; \
 	echo "Serving on http://$(HOST):$(PORT)"; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# The Dada open-API stand-in alone, in the foreground (127.0.0.1:8803; `make run` starts it too):
+# its page lists the orders the app sent, with the test environment's simulators as buttons.
+dada-standin: .stamp-python
+	$(PY) -m app.delivery.dada.standin --port $(DADA_STANDIN_PORT)
 
 # gunicorn with gunicorn.conf.py (workers from the CPU count or WEB_CONCURRENCY, timeouts, access
 # log on stdout) on BIND (127.0.0.1:8000). Needs SECRET_KEY; REDIS_URL is optional (without it jobs
@@ -92,6 +104,7 @@ bench: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null) || true
 	$(PY) -m bench.run
 	$(PY) -m bench.checkout --buyers 16 --duration 10
+	$(PY) -m bench.grab --riders 32 --tasks 200
 
 clean:
 	rm -rf .venv node_modules static/vendor .stamp-* instance/haoshang.db

@@ -173,4 +173,22 @@ class Config:
     ALIPAY_GATEWAY_URL = os.environ.get(
         "ALIPAY_GATEWAY_URL", "https://openapi.alipay.com/gateway.do"
     )
+    # Dada (达达开放平台, app/delivery/dada): the platform's app key and secret, its merchant
+    # number (source_id) and where requests go. Empty in development and tests: the local
+    # stand-in's keys on 127.0.0.1:8803 (`make dada-standin`, started by `make run`); in
+    # production Dada is offered to stores only once the three keys are set.
+    DADA_APP_KEY = os.environ.get("DADA_APP_KEY", "")
+    DADA_APP_SECRET = os.environ.get("DADA_APP_SECRET", "")
+    DADA_SOURCE_ID = os.environ.get("DADA_SOURCE_ID", "")
+    DADA_BASE_URL = os.environ.get("DADA_BASE_URL", "")  # empty: newopen.imdada.cn / stand-in
+    # where Dada posts status callbacks (the public address of /couriers/dada/callback); empty:
+    # built from the request (PAYMENT_NOTIFY_BASE_URL for jobs)
+    DADA_CALLBACK_URL = os.environ.get("DADA_CALLBACK_URL", "")
+    DADA_TIMEOUT = float(os.environ.get("DADA_TIMEOUT", "8"))  # seconds per Dada call
+    DADA_CALLBACK_RATE_LIMIT = os.environ.get("DADA_CALLBACK_RATE_LIMIT", "600 per minute")
+    # The 配送助手 back office: wrong authorisation codes allowed per dispatcher and per address
+    # before the form answers 429, and how often the board asks whether anything changed.
+    DISPATCH_CODE_RATE_LIMIT = os.environ.get("DISPATCH_CODE_RATE_LIMIT", "5 per 15 minutes")
+    DISPATCH_CODE_IP_RATE_LIMIT = os.environ.get("DISPATCH_CODE_IP_RATE_LIMIT", "20 per hour")
+    DISPATCH_POLL_SECONDS = int(os.environ.get("DISPATCH_POLL_SECONDS", "10"))
     locals().update(_adapter_settings())

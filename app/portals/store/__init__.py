@@ -3,6 +3,7 @@
 from app.portals.store import (
     aftersales,
     coupons,
+    couriers,
     finance,
     fulfilment,
     product_io,
@@ -19,6 +20,7 @@ from app.portals.store import (
 __all__ = [
     "aftersales",
     "coupons",
+    "couriers",
     "finance",
     "fulfilment",
     "product_io",
