@@ -17,7 +17,7 @@ from app.catalog.models import Brand, Category, Product, Sku, SkuLevelPrice
 from app.catalog.search import search_line
 from app.catalog.services import install_catalog_settings
 from app.clock import utcnow
-from app.delivery.models import TaskStatus
+from app.delivery.models import RiderProfile, RiderStatus, TaskStatus
 from app.delivery.riders import ensure_profile
 from app.delivery.services import (
     advance_task,
@@ -69,7 +69,10 @@ DEMO_USERS = [
     ("13800000007", "周会员", Role.BUYER, None, None),
     ("13800000008", "吴老板", Role.BUYER, None, None),  # a wholesale member awaiting approval
     ("13800000009", "孙店长", Role.BUYER, None, None),  # applied to open a store
+    ("13800000010", "钱调度", Role.DISPATCHER, None, None),  # the 配送助手 back office
 ]
+# Registered as a rider on the visitor page (骑手注册): waits for 钱调度's approval.
+PENDING_RIDER = ("13800000011", "孔骑手", "ebike")
 # name -> (latitude, longitude, average spend in fen): where the mall measures distance from
 STORE_PLACES = {
     "椰城小厨": (20.0300, 110.3270, 3500),
@@ -198,7 +201,7 @@ def load_demo_data() -> dict[str, int]:
     def person(phone: str) -> User:
         return db.session.execute(select(User).filter_by(phone=phone)).scalar_one()
 
-    install_dispatch_settings().connected = True
+    _connect_assistant(person("13800000010"))
     install_order_settings()
     install_finance()
     install_merchant_settings()
@@ -250,9 +253,33 @@ def load_demo_data() -> dict[str, int]:
     _catalog(levels)
     _pending_member(person("13800000008"), regions["海口"], manager)
     _pending_application(person("13800000009"))
+    _pending_rider()
     _promotions(stores, person)
     _orders(stores, person)
     return created
+
+
+def _connect_assistant(dispatcher: User) -> None:
+    """钱调度 entered the platform's code in the 配送助手 back office (once)."""
+    settings = install_dispatch_settings()
+    if not settings.connected or settings.connected_by_id is None:
+        settings.connected = True
+        settings.connected_at = utcnow()
+        settings.connected_by_id = dispatcher.id
+
+
+def _pending_rider() -> None:
+    """A rider who signed up on the visitor page and waits for the dispatcher (no role yet)."""
+    phone, name, vehicle = PENDING_RIDER
+    user = db.session.execute(select(User).filter_by(phone=phone)).scalar_one_or_none()
+    if user is None:
+        user = User(phone=phone, name=name)
+        user.set_password(DEMO_PASSWORD)
+        db.session.add(user)
+        db.session.flush()
+    if db.session.get(RiderProfile, user.id) is None:
+        db.session.add(RiderProfile(user_id=user.id, status=RiderStatus.PENDING, vehicle=vehicle))
+        db.session.flush()
 
 
 WHOLESALE_PAYEE = "中国农业银行海口分行\n户名：海南批发供应有限公司\n账号：6228 4800 1234 5678"

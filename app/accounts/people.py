@@ -22,7 +22,8 @@ from app.extensions import db
 from app.i18n_markers import N_
 from app.messages import define
 
-STAFF_ROLES = (Role.OPERATOR, Role.SERVICE)
+# The dispatchers of the 配送助手 are the platform's people too: operators add and disable them.
+STAFF_ROLES = (Role.OPERATOR, Role.SERVICE, Role.DISPATCHER)
 # The people the platform's people pages manage: staff, and the regions' managers and drivers.
 MANAGED_ROLES = (*STAFF_ROLES, Role.SALES_MANAGER, Role.DRIVER)
 

@@ -27,6 +27,7 @@ class TaskStatus(StrEnum):
 
 T = TaskStatus
 _STAFF = (Role.OPERATOR, Role.SERVICE)
+_DISPATCH = (Role.DISPATCHER, *_STAFF)  # the 配送助手's dispatcher, and platform staff
 
 TASK_MACHINE = Machine(
     name="delivery",
@@ -44,7 +45,7 @@ TASK_MACHINE = Machine(
     # When the order is completed by someone else first (the platform), the system ends the
     # rider's task as delivered, so it never hangs at 配送中.
     moves=moves(
-        (T.WAITING, T.ACCEPTED, NP_("task action", "接单"), (Role.RIDER, *_STAFF)),
+        (T.WAITING, T.ACCEPTED, NP_("task action", "接单"), (Role.RIDER, *_DISPATCH)),
         (T.ACCEPTED, T.ARRIVED, NP_("task action", "到店"), (Role.RIDER,)),
         (T.ARRIVED, T.PICKED, NP_("task action", "取单"), (Role.RIDER,)),
         (T.PICKED, T.DELIVERING, NP_("task action", "配送"), (Role.RIDER,)),
@@ -52,11 +53,21 @@ TASK_MACHINE = Machine(
         (T.ACCEPTED, T.DELIVERED, NP_("task action", "送达"), (SYSTEM_ROLE,)),
         (T.ARRIVED, T.DELIVERED, NP_("task action", "送达"), (SYSTEM_ROLE,)),
         (T.PICKED, T.DELIVERED, NP_("task action", "送达"), (SYSTEM_ROLE,)),
-        (T.WAITING, T.CANCELLED, NP_("task action", "取消"), (SYSTEM_ROLE, *_STAFF)),
-        (T.ACCEPTED, T.CANCELLED, NP_("task action", "取消"), (SYSTEM_ROLE, *_STAFF)),
-        (T.ARRIVED, T.CANCELLED, NP_("task action", "取消"), (SYSTEM_ROLE, *_STAFF)),
+        (T.WAITING, T.CANCELLED, NP_("task action", "取消"), (SYSTEM_ROLE, *_DISPATCH)),
+        (T.ACCEPTED, T.CANCELLED, NP_("task action", "取消"), (SYSTEM_ROLE, *_DISPATCH)),
+        (T.ARRIVED, T.CANCELLED, NP_("task action", "取消"), (SYSTEM_ROLE, *_DISPATCH)),
         (T.PICKED, T.CANCELLED, NP_("task action", "取消"), (SYSTEM_ROLE, *_STAFF)),
         (T.DELIVERING, T.CANCELLED, NP_("task action", "取消"), (SYSTEM_ROLE, *_STAFF)),
+        # a courier platform's rider gave the task back (Dada 改派), or the store sends a task
+        # its courier cancelled out again (重新派单)
+        (T.ACCEPTED, T.WAITING, NP_("task action", "改派"), (SYSTEM_ROLE,)),
+        (T.ARRIVED, T.WAITING, NP_("task action", "改派"), (SYSTEM_ROLE,)),
+        (
+            T.CANCELLED,
+            T.WAITING,
+            NP_("task action", "重新派单"),
+            (Role.STORE_STAFF, SYSTEM_ROLE, *_STAFF),
+        ),
         context="task action",
     ),
     terminal=frozenset({T.DELIVERED, T.CANCELLED}),

@@ -58,7 +58,7 @@ def lock_profile(rider_id: int) -> RiderProfile | None:
     return db.session.execute(
         select(RiderProfile)
         .where(RiderProfile.user_id == rider_id)
-        .with_for_update()
+        .with_for_update(of=RiderProfile)  # not the joined user (PostgreSQL refuses outer joins)
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
+from app.delivery.dada.callbacks import bp as dada_callback_bp
 from app.payments.callbacks import bp as gateway_bp
 from app.portals.auth.views import bp as auth_bp
+from app.portals.dispatch.views import bp as dispatch_bp
 from app.portals.driver.views import bp as driver_bp
 from app.portals.media.views import bp as media_bp
 from app.portals.platform.views import bp as platform_bp
@@ -21,9 +23,10 @@ from app.web.health import bp as health_bp
 from app.web.portals import PORTALS
 
 PORTAL_BLUEPRINTS: dict[str, Blueprint] = {
-    bp.name: bp for bp in (platform_bp, store_bp, sales_bp, driver_bp, rider_bp, shop_bp)
+    bp.name: bp
+    for bp in (platform_bp, store_bp, sales_bp, driver_bp, rider_bp, shop_bp, dispatch_bp)
 }
-SHARED_BLUEPRINTS = (auth_bp, health_bp, media_bp, gateway_bp)
+SHARED_BLUEPRINTS = (auth_bp, health_bp, media_bp, gateway_bp, dada_callback_bp)
 
 
 def register_portals(app: Flask) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased
 
 from app.accounts.actor import Actor
 from app.accounts.models import ROLE_LABELS, SYSTEM_ROLE, User
+from app.delivery.couriers import progress_of
 from app.delivery.models import TASK_MACHINE, DeliveryTask
 from app.delivery.services import task_of
 from app.extensions import db
@@ -68,12 +69,18 @@ BUYER_NOTES = {
     "service_confirmed": define("buyer_order_confirmed", N_("订单已确认")),
     "driver_assigned": define("buyer_driver_assigned", N_("司机 %(name)s（%(phone)s）为您送货")),
     "task_ended_with_order": define("buyer_delivery_done", N_("配送已完成")),
+    "task_alarm": define("buyer_task_alarm", N_("正在为您加急安排骑手")),
+    "task_assigned": define("buyer_task_assigned", N_("骑手 %(name)s（%(phone)s）为您配送")),
+    "task_reassigned": define("buyer_task_reassigned", N_("已为您更换骑手 %(name)s（%(phone)s）")),
+    "task_cancelled_by_dispatch": define("buyer_task_cancelled", N_("配送已取消，商家将重新安排")),
+    "order_back_to_store": define("buyer_back_to_store", N_("商家将重新安排配送")),
 }
 # Who acted, as the buyer knows them.
 BUYER_ROLES = {
     "store_staff": N_("商家"),
     "operator": N_("平台客服"),
     "service": N_("平台客服"),
+    "dispatcher": N_("平台配送"),
 }
 
 
@@ -144,15 +151,15 @@ class OrderView:
 
 def _carrier(order: Order, reader: str) -> tuple[Carrier | None, str]:
     task = task_of(order)
-    if task is not None:
-        status = translate(TASK_MACHINE.label(task.status))
-        if task.rider is None:
+    if task is not None:  # own riders or a courier platform's rider: one reading (progress_of)
+        progress = progress_of(task)
+        status = translate(progress.status_label)
+        if not progress.rider_name:
             return None, status
-        rider = task.rider
         carrier = Carrier(
             translate(N_("骑手")),
-            rider.name,
-            shown_phone(rider.phone, reader),
+            progress.rider_name,
+            shown_phone(progress.rider_phone, reader),
             status=status,
             status_class=task.status,
         )

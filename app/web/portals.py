@@ -40,6 +40,9 @@ PORTALS: dict[str, Portal] = {
         Portal("sales", N_("业务端"), (Role.SALES_MANAGER,), "phone", "sales"),
         Portal("driver", N_("司机端"), (Role.DRIVER,), "phone", "driver", features=ON_THE_ROAD),
         Portal("rider", N_("配送员"), (Role.RIDER,), "phone", "rider", features=ON_THE_ROAD),
+        # The 配送助手 back office: riders, the board of tasks, its settings. Its readers see
+        # buyers' phones and addresses in full (they deliver there; not a masked audience).
+        Portal("dispatch", N_("配送助手"), (Role.DISPATCHER,), "desktop", "dispatcher"),
         Portal(
             "shop",
             N_("商城"),

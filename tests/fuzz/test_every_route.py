@@ -55,6 +55,8 @@ FIELDS = (
     # money
     "agreed", "holder", "account", "bank", "request_key", "start", "end", "back", "commission",
     "percent", "own", "withdrawals_enabled", "withdraw_min", "withdraw_interval_days", "format",
+    # same-city delivery
+    "cap", "note", "fixed", "per_km", "minutes", "vehicle", "rider", "day", "seen", "slot_1",
 )  # fmt: skip
 WORDS = (
     "", " ", "0", "1", "-1", "99999999999999999999999", "1e400", "NaN", "cod", "assistant",

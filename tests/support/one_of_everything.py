@@ -65,6 +65,7 @@ def build_one_of_everything() -> dict[str, list[tuple[User, dict[str, list[int]]
     owner = make_user(Role.STORE_STAFF, store=store, name="王老板")
     rice = make_product(store, "海南鸡饭", price_fen=2800)
     rider = make_user(Role.RIDER, name="赵骑手")
+    dispatcher = make_user(Role.DISPATCHER, name="钱调度")
     # wholesale (regions 海口 and 三亚, manager, driver, member buyer)
     world = build_world()
     buyer = world.buyer
@@ -239,6 +240,7 @@ def build_one_of_everything() -> dict[str, list[tuple[User, dict[str, list[int]]
         "sales": [(world.manager, region_ids)],
         "driver": [(world.driver, {"order_id": [wholesale_order.id]})],
         "rider": [(rider, {"task_id": [task.id], "withdrawal_id": [rider_withdrawal.id]})],
+        "dispatch": [(dispatcher, {"task_id": [task.id], "user_id": [rider.id]})],
         "shop": [
             (
                 buyer,

@@ -135,12 +135,12 @@ def test_an_illegal_move_reads_english_with_translated_statuses(app, slipped):
 
 
 def test_a_permission_refusal_is_403_not_an_illegal_move(app):
-    service = make_user(Role.SERVICE)  # customer service may look, only an operator may switch
+    service = make_user(Role.SERVICE)  # customer service may look, only an operator may renew
     commit()
     browser = client_of(app, service)
-    answer = browser.post("/platform/delivery", data={"mode": "assign"}, headers=HX)
+    answer = browser.post("/platform/delivery/code", data={"confirm": "y"}, headers=HX)
     assert answer.status_code == 403
-    assert "只有平台运营可以修改派单模式" in answer.get_data(as_text=True)
+    assert "只有平台运营可以重新生成授权码" in answer.get_data(as_text=True)
 
 
 # ---- photos on S3-compatible storage, shared by several app servers ------------------------
@@ -196,16 +196,16 @@ def test_a_stranger_gets_no_signed_url(s3_app):
 # ---- assigning is the delivery domain's decision -------------------------------------------
 
 
-def test_staff_cannot_hand_a_grab_mode_pool_task_to_a_rider(app):
+def test_a_dispatcher_cannot_hand_a_grab_mode_pool_task_to_a_rider(app):
     store = make_store()
     order = place_order(make_buyer(), make_product(store))
     task = ship_with_assistant(order, store_actor(store.id))  # grab mode: it goes to the pool
     rider = make_user(Role.RIDER, name="赵骑手")
-    operator = make_user(Role.OPERATOR)
+    dispatcher = make_user(Role.DISPATCHER)
     commit()
-    browser = client_of(app, operator)
+    browser = client_of(app, dispatcher)
 
-    answer = browser.post(f"/platform/tasks/{task.id}/rider", data={"rider_id": rider.id})
+    answer = browser.post(f"/dispatch/tasks/{task.id}/assign", data={"rider_id": rider.id})
 
     db.session.refresh(task)
     assert answer.status_code == 409

@@ -38,6 +38,7 @@ from app.accounts.signup import (
     send_signup_code,
     sign_up_by_code,
 )
+from app.delivery.rider_accounts import refuse_unapproved_rider, rider_login_refusal
 from app.errors import DomainError
 from app.extensions import limiter
 from app.messages import mask_phone
@@ -113,12 +114,16 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = authenticate(form.phone.data, form.password.data)
-        if user is not None:
+        refusal = rider_login_refusal(user) if user is not None else None
+        if refusal is not None:  # a rider registration waiting, rejected, or disabled
+            form.phone.errors.append(render_message(refusal))
+        elif user is not None:
             _forget_failed_attempts()
             _fresh_session()
             login_user(user, remember=False)
             return see_other(_safe_next(request.args.get("next")) or landing_url_for(user))
-        form.password.errors.append(_("手机号或密码错误"))
+        else:
+            form.password.errors.append(_("手机号或密码错误"))
     status = 422 if form.is_submitted() else 200
     return render_page_or_block("auth/login.html", "login_form", status=status, form=form)
 
@@ -318,6 +323,7 @@ def login_sms():
     if form.validate_on_submit():
         try:
             user = log_in_by_code(form.phone.data, form.code.data)
+            refuse_unapproved_rider(user)
         except DomainError as error:
             _refused(form, error)
         else:
@@ -350,6 +356,7 @@ def reset_password():
     if form.validate_on_submit():
         try:
             user = reset_password_by_code(form.phone.data, form.code.data, form.password.data)
+            refuse_unapproved_rider(user)
         except DomainError as error:
             _refused(form, error)
         else:

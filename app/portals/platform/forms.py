@@ -14,7 +14,6 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from app.delivery.assistant import MODE_LABELS
 from app.i18n_markers import N_
 from app.ordering.export import OrderQuery
 from app.ordering.payment import DELIVERY_OPTIONS, PAYMENT_METHODS
@@ -105,11 +104,10 @@ class AssignDriverForm(FlaskForm):
     driver_id = SelectField(_l("司机"), coerce=int, invalid_choice_message=_l("请选择本区域的司机"))
 
 
-class AssignRiderForm(FlaskForm):
-    rider_id = SelectField(_l("骑手"), coerce=int, invalid_choice_message=_l("请选择一名骑手"))
+class RegenerateCodeForm(FlaskForm):
+    """重新生成授权码 disconnects the 配送助手: ticked here, not only confirmed in the browser."""
 
-
-class DispatchModeForm(FlaskForm):
-    mode = SelectField(
-        _l("派单模式"), choices=dict(MODE_LABELS), invalid_choice_message=_l("请选择派单模式")
+    confirm = BooleanField(
+        _l("我确认重新生成（配送助手将断开，须在配送助手后台输入新的授权码）"),
+        validators=[DataRequired(_l("重新生成会断开配送助手，请勾选确认"))],
     )

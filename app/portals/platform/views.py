@@ -7,15 +7,15 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from wtforms import SelectChoice
 
-from app.delivery.assistant import MODE_LABELS, may_set_dispatch_mode, set_dispatch_mode
-from app.delivery.dispatch import (
-    active_riders,
-    assign_task,
-    assignable_task,
-    tasks_awaiting_assignment,
+from app.delivery.connection import (
+    ASSISTANT,
+    assistant_settings,
+    connected_by,
+    may_regenerate_code,
+    regenerate_code,
 )
-from app.delivery.scope import task_for
-from app.delivery.services import dispatch_settings
+from app.delivery.dispatch import MODE_LABELS, is_alarmed
+from app.delivery.services import task_of
 from app.jobs import count_stuck, retry_stuck
 from app.jobs.models import JOB_STATUS_BADGES, JOB_STATUS_LABELS, QUEUE_LABELS, jobs_log
 from app.notifications.models import SMS_STATUS_BADGES, SMS_STATUS_LABELS
@@ -43,9 +43,8 @@ from app.wholesale.services import (
 from .forms import (
     STAFF_MOVES,
     AssignDriverForm,
-    AssignRiderForm,
-    DispatchModeForm,
     OrderFilterForm,
+    RegenerateCodeForm,
     StaffStatusForm,
 )
 
@@ -97,11 +96,9 @@ def _order_page(order: Order, notice: str = "", **forms) -> dict:
     status_form.to.choices = [
         SelectChoice(to, label) for to, label in STAFF_MOVES.items() if to in allowed
     ]
-    task = assignable_task(order)
     actions = {
         "confirm": awaits_confirmation(order),
         "assign_driver": awaits_driver(order),
-        "assign_rider": task is not None,
         "change_status": bool(status_form.to.choices),
     }
     return dict(
@@ -112,10 +109,19 @@ def _order_page(order: Order, notice: str = "", **forms) -> dict:
         actions=actions,
         status_form=status_form,
         driver_form=forms.get("driver_form") or AssignDriverForm(formdata=None),
-        rider_form=forms.get("rider_form") or AssignRiderForm(formdata=None),
         drivers=drivers_of_region(order.region_id) if actions["assign_driver"] else [],
-        riders=active_riders() if task else [],
-        assignable_task=task,
+        modes=MODE_LABELS,
+        **_task_panel(order),
+    )
+
+
+def _task_panel(order: Order) -> dict:
+    """The order's delivery task, read-only here: the 配送助手 back office dispatches it."""
+    task = task_of(order)
+    return dict(
+        task=task,
+        task_alarmed=task is not None and is_alarmed(task),
+        task_by_assistant=task is not None and task.courier == ASSISTANT,
     )
 
 
@@ -166,19 +172,6 @@ def assign_order_driver(order_id: int):
         return _order_refused(order, driver_form=form)
     assign_driver(order, form.driver_id.data, g.actor)
     return _order_done(order, _("已指派司机，司机和客户会收到短信"))
-
-
-@bp.post("/tasks/<int:task_id>/rider")
-def assign_task_rider(task_id: int):
-    task = task_for(g.actor, task_id)
-    if task is None:
-        abort(404)
-    form = AssignRiderForm()
-    form.rider_id.choices = {r.id: r.name for r in active_riders()}
-    if not form.validate_on_submit():
-        return _order_refused(task.order, rider_form=form)
-    assign_task(task, form.rider_id.data, g.actor)
-    return _order_done(task.order, _("已分配骑手"))
 
 
 # ---- logs and settings ----------------------------------------------------------------------
@@ -232,29 +225,43 @@ def retry_jobs():
     )
 
 
-def _delivery_page(form: DispatchModeForm, notice: str = "") -> dict:
+def _delivery_page(form: RegenerateCodeForm, notice: str = "") -> dict:
+    settings = assistant_settings()
     return dict(
         form=form,
-        settings=dispatch_settings(),
+        settings=settings,
+        code=settings.auth_code,
+        connected_by=connected_by(settings),
         modes=MODE_LABELS,
-        waiting=tasks_awaiting_assignment(g.actor),
         notice=notice,
-        may_set_mode=may_set_dispatch_mode(g.actor),
+        may_regenerate=may_regenerate_code(g.actor),
     )
 
 
-@bp.route("/delivery", methods=["GET", "POST"])
+@bp.get("/delivery")
 def delivery():
-    """The delivery assistant: its authorisation code, and grab or assign mode."""
-    form = DispatchModeForm(obj=dispatch_settings())
-    if form.validate_on_submit():
-        set_dispatch_mode(form.mode.data, g.actor)
-        if not request.htmx:
-            return see_other(url_for(".delivery"), _("派单模式已更新"))
-        return render_page_or_block(
-            "platform/delivery.html", "mode_form", **_delivery_page(form, _("派单模式已更新"))
-        )
-    status = 422 if form.is_submitted() else 200
+    """平台配送: the 配送助手's authorisation code and whether a dispatcher connected it; the
+    mode and the riders are the back office's (/dispatch)."""
     return render_page_or_block(
-        "platform/delivery.html", "mode_form", status=status, **_delivery_page(form)
+        "platform/delivery.html", "code_panel", **_delivery_page(RegenerateCodeForm(formdata=None))
+    )
+
+
+@bp.post("/delivery/code")
+def regenerate_delivery_code():
+    """重新生成 (operators, confirmed): a new code; the assistant is disconnected until a
+    dispatcher enters it."""
+    form = RegenerateCodeForm()
+    if not form.validate_on_submit():
+        return render_page_or_block(
+            "platform/delivery.html", "code_panel", status=422, **_delivery_page(form)
+        )
+    regenerate_code(g.actor)
+    message = _("已重新生成授权码，配送助手已断开，请在配送助手后台输入新的授权码")
+    if not request.htmx:
+        return see_other(url_for(".delivery"), message)
+    return render_page_or_block(
+        "platform/delivery.html",
+        "code_panel",
+        **_delivery_page(RegenerateCodeForm(formdata=None), message),
     )

@@ -8,8 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts.models import Role
-from app.delivery.models import DispatchMode, TaskStatus
-from app.delivery.services import dispatch_settings, ship_with_assistant
+from app.delivery.services import dispatch_settings
 from app.extensions import db
 from app.jobs import commit
 from app.jobs.models import OutboxJob, OutboxStatus
@@ -18,7 +17,6 @@ from app.notifications.services import SMS_SUMMARY
 from app.ordering.states import OrderStatus
 from app.stores.models import BusinessStatus, StoreKind
 from tests.factories import (
-    actor_of,
     make_buyer,
     make_product,
     make_region,
@@ -228,36 +226,12 @@ def test_a_driver_from_another_region_cannot_be_assigned(client, login, service,
     assert order.status == OrderStatus.AWAITING_SHIPMENT
 
 
-def test_in_assign_mode_staff_hand_a_task_to_a_chosen_rider(
-    client, login, operator, same_city_order
-):
-    login(operator)
-    client.post("/platform/delivery", data={"mode": "assign"})
-    owner = make_user(Role.STORE_STAFF, store=same_city_order.store)
-    task = ship_with_assistant(same_city_order, actor_of(owner))
-    commit()
-    assert task.mode == DispatchMode.ASSIGN
-    rider = make_user(Role.RIDER, name="赵骑手")
-    page = client.get(f"/platform/orders/{same_city_order.id}").get_data(as_text=True)
-    assert "分配骑手" in page and "赵骑手" in page
-    answer = client.post(f"/platform/tasks/{task.id}/rider", data={"rider_id": rider.id})
-    assert answer.status_code == 303
-    db.session.refresh(task)
-    assert task.status == TaskStatus.ACCEPTED and task.rider_id == rider.id
-
-
 def test_the_delivery_page_shows_a_stable_authorisation_code(client, login, service):
     login(service)
     first = client.get("/platform/delivery").get_data(as_text=True)
     code = dispatch_settings().auth_code
     assert code in first
     assert code in client.get("/platform/delivery").get_data(as_text=True)
-
-
-def test_only_an_operator_changes_the_dispatch_mode(client, login, service):
-    login(service)
-    client.post("/platform/delivery", data={"mode": "assign"}, headers=HX)
-    assert dispatch_settings().mode == DispatchMode.GRAB
 
 
 def test_the_sms_log_lists_message_bodies_filtered_by_phone(client, login, service, wholesale):
