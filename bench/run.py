@@ -441,9 +441,12 @@ def bench_tap(
     path = target.path.replace("<id>", "{}")
 
     def tap(task_id: int, to: str) -> tuple[str, str]:
-        return path.format(task_id), urlencode({"to": to, "csrf_token": token})
+        form = {"to": to, "csrf_token": token, "key": tap_key(task_id, to)}
+        if to == "delivered":
+            form["confirm"] = "yes"  # the 确认送达 button (送达 alone asks first)
+        return path.format(task_id), urlencode(form)
 
-    form = {"to": TAP_STEPS[0], "csrf_token": token}
+    form = {"to": TAP_STEPS[0], "csrf_token": token, "key": tap_key(probe_task, TAP_STEPS[0])}
     answer = _probe(port, "POST", tap(probe_task, TAP_STEPS[0])[0], headers, form=form)
     _judge_first_answer(row, answer, expect_page=False)
     if session is not None and not session.csrf_token:
@@ -467,6 +470,11 @@ def bench_tap(
         )
     if row.result.errors and not row.problem:
         row.problem = f"{row.result.errors:,} errors"
+
+
+def tap_key(task_id: int, to: str) -> str:
+    """The key a rider's phone makes for each tap (app/delivery/taps.py): one per task and move."""
+    return f"bench-{task_id}-{to}"
 
 
 def _state_changes(url: str, task_ids: list[int]) -> int:

@@ -24,7 +24,7 @@ from app import create_app
 from app.accounts.models import Address, Member, Role, RoleGrant, User
 from app.catalog.models import Brand, Category, Product, Sku
 from app.clock import to_local, utcnow
-from app.delivery.models import DeliveryTask
+from app.delivery.models import DeliveryTask, RiderProfile
 from app.demo_data import load_demo_data
 from app.extensions import db
 from app.finance.models import Entry
@@ -47,6 +47,7 @@ TAP_RIDER_PHONE = "13799999999"  # holds the accepted tasks the status-tap bench
 STORES = 50
 WHOLESALE_STORES = 5
 RIDERS = 30
+RIDER_CAP = 5  # tasks on hand at once: the pool rider holds three and still grabs
 POOL_TASKS = 200
 OWNER_STORE_INDEX = 3  # a same-city store with the highest weight: the one that logs in
 OWNER_MIN_ORDERS = 60
@@ -67,6 +68,7 @@ TABLES = {
     "order_events": OrderEvent.__table__,
     "delivery_tasks": DeliveryTask.__table__,
     "fulfilments": Fulfilment.__table__,
+    "rider_profiles": RiderProfile.__table__,
 }
 SERIAL_TABLES = (
     "users",
@@ -371,6 +373,7 @@ def _bulk_rows(conn: Connection, url: str, n_orders: int) -> BenchData:
     riders = [add_user(f"137{i + 1:08d}", f"骑手{i + 1:02d}", Role.RIDER) for i in range(RIDERS)]
     pool_rider = riders[0]
     tap_rider = add_user(TAP_RIDER_PHONE, "压测骑手", Role.RIDER)
+    profiles = [rider_profile_row(rider_id, long_ago) for rider_id in [*riders, tap_rider]]
 
     # Buyers, each with one address; every tenth is an approved wholesale member.
     n_buyers = max(50, min(5000, n_orders // 20))
@@ -481,6 +484,7 @@ def _bulk_rows(conn: Connection, url: str, n_orders: int) -> BenchData:
         ("stores", stores),
         ("users", users),
         ("role_grants", grants),
+        ("rider_profiles", profiles),
         ("products", products),
         ("skus", skus),
         ("products", catalog_products),  # the shop's catalog: more columns than the above
@@ -692,6 +696,25 @@ def _event(event_id, order, actor_id, role, frm, to, when) -> dict:
 TASK_STEPS = ("accepted", "arrived", "picked", "delivering", "delivered")
 
 
+def rider_profile_row(user_id: int, since: datetime, cap: int = RIDER_CAP) -> dict:
+    """An approved rider at work (开工): the pool is theirs and they may grab."""
+    return dict(
+        user_id=user_id,
+        status="approved",
+        vehicle="电动车",
+        max_active=cap,
+        on_duty=True,
+        duty_changed_at=since,
+        lat=None,
+        lng=None,
+        position_at=None,
+        created_at=since,
+        reviewed_at=since,
+        reviewed_by_id=None,
+        review_note="",
+    )
+
+
 def _task_row(task_id: int, order: dict, store: dict, status: str, rider: int | None) -> dict:
     shipped = order["shipped_at"]
     row = dict(
@@ -740,6 +763,65 @@ def add_tap_tasks(data: BenchData, count: int) -> list[int]:
     They are written just before the status-tap row, so the list pages measured before it see
     exactly the nominal number of orders. Returns the task ids in insertion order.
     """
+    return _add_tasks(data, count, "accepted", data.tap_rider_id)
+
+
+def add_pool_tasks(data: BenchData, count: int) -> list[int]:
+    """Fresh tasks in the pool (waiting, grab mode, announced), in the tap store: what the grab
+    bench's riders race for, one task a round."""
+    return _add_tasks(data, count, "waiting", None)
+
+
+GRAB_RIDER_PHONES = "1375"  # + 7 digits: the grab bench's riders
+
+
+def add_riders(data: BenchData, count: int, cap: int) -> list[str]:
+    """Riders at work with `cap` tasks on hand at most (password BENCH_PASSWORD); their phones."""
+    engine = create_engine(data.url)
+    now = utcnow().replace(microsecond=0)
+    password_hash = generate_password_hash(BENCH_PASSWORD)
+    phones = [f"{GRAB_RIDER_PHONES}{i + 1:07d}" for i in range(count)]
+    try:
+        with engine.begin() as conn:
+            ids = _Ids(_next_ids(conn))
+            users, grants, profiles = [], [], []
+            for i, phone in enumerate(phones):
+                user_id = ids.take("users")
+                users.append(
+                    dict(
+                        id=user_id,
+                        phone=phone,
+                        name=f"抢单骑手{i + 1:02d}",
+                        password_hash=password_hash,
+                        plate_no=None,
+                        active=True,
+                        created_at=now,
+                    )
+                )
+                grants.append(
+                    dict(
+                        id=ids.take("role_grants"),
+                        user_id=user_id,
+                        role=Role.RIDER,
+                        store_id=None,
+                        region_id=None,
+                    )
+                )
+                profiles.append(rider_profile_row(user_id, now, cap))
+            counts: Counter = Counter()
+            for table, rows in (
+                ("users", users),
+                ("role_grants", grants),
+                ("rider_profiles", profiles),
+            ):
+                _write(conn, table, rows, counts)
+        _reset_sequences(engine)
+    finally:
+        engine.dispose()
+    return phones
+
+
+def _add_tasks(data: BenchData, count: int, status: str, rider_id: int | None) -> list[int]:
     rng = random.Random(SEED)
     engine = create_engine(data.url)
     now = utcnow().replace(microsecond=0)
@@ -821,9 +903,7 @@ def add_tap_tasks(data: BenchData, count: int) -> list[int]:
                         order["shipped_at"],
                     )
                 )
-                task = _task_row(
-                    ids.take("delivery_tasks"), order, store, "accepted", data.tap_rider_id
-                )
+                task = _task_row(ids.take("delivery_tasks"), order, store, status, rider_id)
                 tasks.append(task)
                 task_ids.append(task["id"])
             counts: Counter = Counter()

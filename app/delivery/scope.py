@@ -1,26 +1,47 @@
-"""Which delivery tasks a person may see: the pool and their own for riders, all for staff.
+"""Which delivery tasks a person may see: the pool (on duty) and their own for riders, the
+assistant's tasks for its dispatchers, all for staff.
 
 Also contributes the riders' order scope to ordering: the orders of the tasks they may see.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, false, or_, select, true
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from app.accounts.actor import Actor
 from app.accounts.models import Role
-from app.delivery.models import DeliveryTask, DispatchMode, TaskStatus
+from app.delivery.models import (
+    DeliveryTask,
+    DispatchMode,
+    RiderProfile,
+    RiderStatus,
+    TaskStatus,
+)
 from app.extensions import db
 from app.ordering.models import Order
 from app.ordering.scope import contribute_scope
 
+ASSISTANT = "assistant"  # the platform's own riders; a courier platform's tasks ("dada") are not
+
 
 def in_pool() -> ColumnElement[bool]:
-    """Waiting, in grab mode, and already pushed to riders by the courier job."""
+    """Waiting, in grab mode, carried by the platform's own riders (a Dada task never shows),
+    and already pushed to riders by the courier job."""
     return and_(
         DeliveryTask.status == TaskStatus.WAITING,
         DeliveryTask.mode == DispatchMode.GRAB,
+        DeliveryTask.courier == ASSISTANT,
         DeliveryTask.announced_at.is_not(None),
+    )
+
+
+def on_duty(rider_id: int | None) -> ColumnElement[bool]:
+    """The rider is approved and at work (开工): only then is the pool theirs to see."""
+    return exists().where(
+        RiderProfile.user_id == rider_id,
+        RiderProfile.on_duty.is_(True),
+        RiderProfile.status == RiderStatus.APPROVED,
     )
 
 
@@ -31,7 +52,12 @@ def task_scope(actor: Actor) -> ColumnElement[bool]:
         case Role.STORE_STAFF:
             return DeliveryTask.store_id == actor.store_id
         case Role.RIDER:
-            return or_(DeliveryTask.rider_id == actor.user_id, in_pool())
+            return or_(
+                DeliveryTask.rider_id == actor.user_id,
+                and_(in_pool(), on_duty(actor.user_id)),
+            )
+        case Role.DISPATCHER:
+            return DeliveryTask.courier == ASSISTANT  # the 配送助手's back office: all its tasks
     return false()
 
 
@@ -39,8 +65,30 @@ def tasks_visible_to(actor: Actor) -> Select:
     return select(DeliveryTask).where(task_scope(actor))
 
 
+# A rider's every tap and grab loads one task in their scope: the statement is built once, only
+# its two parameters change (the same scope as task_scope's rider case). The card drawn after a
+# tap shows the store, the order and its items: they come in the same query (items in one more).
+RIDER_TASK = (
+    select(DeliveryTask)
+    .options(
+        joinedload(DeliveryTask.store),
+        joinedload(DeliveryTask.order).options(lazyload(Order.store), selectinload(Order.items)),
+    )
+    .where(
+        DeliveryTask.id == bindparam("task_id"),
+        or_(
+            DeliveryTask.rider_id == bindparam("rider_id"),
+            and_(in_pool(), on_duty(bindparam("rider_id"))),
+        ),
+    )
+)
+
+
 def task_for(actor: Actor, task_id: int) -> DeliveryTask | None:
     """Load one task in scope; a task another rider took answers None (the portal's 404)."""
+    if actor.role == Role.RIDER:
+        found = db.session.execute(RIDER_TASK, {"task_id": task_id, "rider_id": actor.user_id})
+        return found.scalar_one_or_none()
     return db.session.execute(
         tasks_visible_to(actor).where(DeliveryTask.id == task_id)
     ).scalar_one_or_none()

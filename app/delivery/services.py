@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.actor import SYSTEM, Actor
 from app.accounts.models import Role
@@ -19,11 +20,12 @@ from app.delivery.models import (
     DispatchSettings,
     TaskStatus,
 )
+from app.delivery.riders import check_can_take
 from app.delivery.rules import task_commission
-from app.delivery.scope import in_pool, tasks_visible_to
+from app.delivery.scope import ASSISTANT, in_pool, tasks_visible_to
 from app.delivery.signals import task_created, task_delivered, task_moved
 from app.delivery.tasks import announce_task
-from app.errors import AlreadyTaken, Forbidden, IllegalTransition, InvalidInput
+from app.errors import AlreadyTaken, DomainError, Forbidden, IllegalTransition, InvalidInput
 from app.extensions import db
 from app.i18n_markers import N_
 from app.jobs import defer
@@ -86,19 +88,57 @@ def ship_with_assistant(order: Order, actor: Actor) -> DeliveryTask:
             )
         return existing
     settings = dispatch_settings()
-    task = DeliveryTask(
-        order_id=order.id,
-        store_id=order.store_id,
+    fresh = dict(
         mode=settings.mode,
         commission_fen=task_commission(settings, order),
         distance_m=order.delivery_distance_m,
     )
-    db.session.add(task)
-    db.session.flush()
+    task = task_of(order)
+    if task is None:
+        task = DeliveryTask(order_id=order.id, store_id=order.store_id, **fresh)
+        db.session.add(task)
+        db.session.flush()
+        frm = None
+    else:  # its delivery was cancelled before pickup and the store ships it again
+        frm = task.status
+        _wait_again(task, actor, fresh)
     task_created.send(task, actor=actor)
-    record_event(order.id, actor, None, TaskStatus.WAITING, PUSHED(), machine="delivery")
+    record_event(order.id, actor, frm, TaskStatus.WAITING, PUSHED(), machine="delivery")
     defer(announce_task, task.id, summary=ANNOUNCE_SUMMARY(no=order.no))
     return task
+
+
+def _wait_again(task: DeliveryTask, actor: Actor, fresh: dict) -> None:
+    """The order's cancelled task (one task per order) waits for a rider again, as new: no
+    rider, no taps, no alarm, the assistant's current mode and commission."""
+    TASK_MACHINE.guard(task.status, TaskStatus.WAITING, actor.role)
+    cleared = dict.fromkeys(TAP_TIME_COLUMN.values())
+    result = db.session.execute(
+        update(DeliveryTask)
+        .where(DeliveryTask.id == task.id, DeliveryTask.status == TaskStatus.CANCELLED)
+        .values(
+            status=TaskStatus.WAITING,
+            courier="assistant",
+            rider_id=None,
+            assigned_by_id=None,
+            announced_at=None,
+            alarmed_at=None,
+            cancel_reason="",
+            courier_order_no=None,
+            courier_status=None,
+            courier_rider_name=None,
+            courier_rider_phone=None,
+            courier_fee_fen=None,
+            courier_deduct_fen=None,
+            created_at=utcnow(),
+            **cleared,
+            **fresh,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise IllegalTransition(TASK_CHANGED())
+    db.session.refresh(task)
 
 
 def _move_task(
@@ -123,13 +163,22 @@ def _move_task(
         if frm == TaskStatus.WAITING and task.rider_id is not None:
             raise AlreadyTaken(TAKEN())
         raise IllegalTransition(TASK_CHANGED())
-    db.session.refresh(task)
+    _written(task, status=to, **values)
     if note is None and task.rider:
         note = RIDER_ON_TASK(name=task.rider.name, phone=task.rider.phone)
     record_event(task.order_id, actor, frm, to, note, machine="delivery")
     task_moved.send(task, frm=frm, to=to, actor=actor)
     if to == TaskStatus.DELIVERED:
         task_delivered.send(task, actor=actor)
+
+
+def _written(task: DeliveryTask, **values) -> None:
+    """The compare-and-set wrote these values: the loaded task takes them without reading the
+    row again (its rider, if it changed, is found in the session, usually without a query)."""
+    for name, value in values.items():
+        set_committed_value(task, name, value)
+    if "rider_id" in values:
+        db.session.expire(task, ["rider"])
 
 
 def may_grab(task: DeliveryTask) -> bool:
@@ -140,16 +189,25 @@ def may_grab(task: DeliveryTask) -> bool:
 def grab_task(task: DeliveryTask, actor: Actor) -> bool:
     """First rider to accept wins; everyone after is told 已被抢 and nothing changes.
 
-    The winner tapping again (double tap, replay) is no error: returns False.
+    The rider must be allowed to take a task (approved, on duty, under their cap: checked under
+    the lock of their profile, so two grabs at once cannot pass the cap together). The winner
+    tapping again (double tap, replay) is no error: returns False.
     """
     if actor.role != Role.RIDER:
         raise Forbidden(RIDERS_ONLY())
     if task.rider_id == actor.user_id:
         return False
-    if task.mode != DispatchMode.GRAB or task.announced_at is None:
+    if task.mode != DispatchMode.GRAB or task.courier != ASSISTANT or task.announced_at is None:
         raise IllegalTransition(NOT_IN_POOL())
     if task.status != TaskStatus.WAITING:
         raise AlreadyTaken(TAKEN())
+    try:
+        check_can_take(actor.user_id)
+    except DomainError:
+        db.session.refresh(task)  # waited on the lock behind my own twin tap, which won
+        if task.rider_id == actor.user_id:
+            return False
+        raise
     try:
         _move_task(task, TaskStatus.ACCEPTED, actor, rider_check=False, rider_id=actor.user_id)
     except AlreadyTaken:

@@ -543,6 +543,8 @@ def _create_orders(
             delivery_option=s.delivery_option,
             delivery_distance_m=s.distance_m,
             delivery_slot_at=s.slot_at,
+            delivery_lat=address.lat,
+            delivery_lng=address.lng,
             pickup_code=new_pickup_code() if s.delivery_option == PICKUP else None,
             placed_by_id=placed_by_id,
             contact_name=address.contact_name,

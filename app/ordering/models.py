@@ -65,6 +65,9 @@ class Order(db.Model):
     delivery_option: Mapped[str] = mapped_column(String(20), default="delivery")
     delivery_distance_m: Mapped[int | None]  # store to the buyer's address, at checkout
     delivery_slot_at: Mapped[datetime | None]  # the chosen 30-minute slot's start (UTC)
+    # where it goes (WGS-84, copied from the address at checkout): the rider's ETA, the courier
+    delivery_lat: Mapped[float | None]
+    delivery_lng: Mapped[float | None]
     carrier: Mapped[str] = mapped_column(String(50), default="")
     tracking_no: Mapped[str] = mapped_column(String(50), default="")
     pickup_code: Mapped[str | None] = mapped_column(String(12))  # 自提: shown to the buyer

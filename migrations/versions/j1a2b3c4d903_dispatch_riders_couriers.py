@@ -1,5 +1,6 @@
 """the 配送助手 connection and rules, rider profiles (approval, duty, cap, position), rider taps
-remembered by key, store courier accounts (Dada) and courier callbacks; a task's courier, distance,
+remembered by key, store courier accounts (Dada) and courier callbacks; where an order goes
+(coordinates); a task's courier, distance,
 assignment, cancel reason, alarm and the courier's side of it; role 配送调度
 
 Revision ID: j1a2b3c4d903
@@ -51,6 +52,10 @@ def upgrade():
         batch.create_foreign_key(
             "fk_delivery_tasks_assigned_by_id_users", "users", ["assigned_by_id"], ["id"]
         )
+
+    with op.batch_alter_table("orders") as batch:
+        batch.add_column(sa.Column("delivery_lat", sa.Double(), nullable=True))
+        batch.add_column(sa.Column("delivery_lng", sa.Double(), nullable=True))
 
     op.create_table(
         "rider_profiles",
@@ -139,6 +144,9 @@ def downgrade():
     op.drop_table("store_couriers")
     op.drop_table("task_taps")
     op.drop_table("rider_profiles")
+    with op.batch_alter_table("orders") as batch:
+        batch.drop_column("delivery_lng")
+        batch.drop_column("delivery_lat")
     with op.batch_alter_table("delivery_tasks") as batch:
         batch.drop_constraint("fk_delivery_tasks_assigned_by_id_users", type_="foreignkey")
         for column in (

@@ -297,7 +297,9 @@ def pooled(racing):
 
 def test_a_rider_grabbing_three_times_gets_the_task_once_and_no_loss(pooled, racing):
     order, task, rider = pooled
-    answers = fire_together(racing, rider, "POST", f"/rider/tasks/{task.id}/grab", {})
+    answers = fire_together(
+        racing, rider, "POST", f"/rider/tasks/{task.id}/grab", {"key": "twin-grab-key-1"}
+    )
     answer = same_answer_for_all(answers)
     assert answer.location.endswith(f"/rider/tasks/{task.id}")  # 抢单成功, for every twin
     assert moves_to(order, TaskStatus.ACCEPTED) == 1
@@ -308,7 +310,11 @@ def test_a_status_tap_sent_three_times_moves_once(pooled, racing):
     grab_task(task, actor_of(rider))
     commit()
     answers = fire_together(
-        racing, rider, "POST", f"/rider/tasks/{task.id}/status", {"to": TaskStatus.ARRIVED}
+        racing,
+        rider,
+        "POST",
+        f"/rider/tasks/{task.id}/status",
+        {"to": TaskStatus.ARRIVED, "key": "twin-tap-key-01"},
     )
     same_answer_for_all(answers)
     assert moves_to(order, TaskStatus.ARRIVED) == 1
@@ -345,26 +351,28 @@ def test_staff_confirming_a_wholesale_order_three_times_confirms_once(racing):
     assert events_of(order) == 2
 
 
-def test_staff_assigning_a_rider_three_times_assigns_once(racing):
+def test_a_dispatcher_assigning_a_rider_three_times_assigns_once(racing):
     settings = dispatch_settings()
     settings.mode = DispatchMode.ASSIGN
     store = make_store()
     order = place_order(make_buyer(), make_product(store))
     task = ship_with_assistant(order, store_actor(store.id))
     rider = make_user(Role.RIDER)
-    operator = make_user(Role.OPERATOR)
+    dispatcher = make_user(Role.DISPATCHER)
     commit()
     answers = fire_together(
-        racing, operator, "POST", f"/platform/tasks/{task.id}/rider", {"rider_id": rider.id}
+        racing, dispatcher, "POST", f"/dispatch/tasks/{task.id}/assign", {"rider_id": rider.id}
     )
     same_answer_for_all(answers)
     assert moves_to(order, TaskStatus.ACCEPTED) == 1
 
 
 def test_switching_the_dispatch_mode_three_times_is_one_switch(racing):
-    operator = make_user(Role.OPERATOR)
+    dispatcher = make_user(Role.DISPATCHER)
     commit()
-    answers = fire_together(racing, operator, "POST", "/platform/delivery", {"mode": "assign"})
+    answers = fire_together(
+        racing, dispatcher, "POST", "/dispatch/settings/mode", {"mode": "assign"}
+    )
     same_answer_for_all(answers)
     assert dispatch_settings().mode == DispatchMode.ASSIGN
 

@@ -106,7 +106,9 @@ def test_a_rider_flash_and_next_button_read_english(client, login, rider, shippe
     client.post("/lang/en")
     login(rider)
     task = shipped.delivery_task
-    grabbed = client.post(f"/rider/tasks/{task.id}/grab", follow_redirects=True)
+    grabbed = client.post(
+        f"/rider/tasks/{task.id}/grab", data={"key": "i18n-grab-key-1"}, follow_redirects=True
+    )
     html = grabbed.get_data(as_text=True)
     assert "Grabbed!" in html
     assert "Accepted" in html and ">Arrived at store</button>" in html

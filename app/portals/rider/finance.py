@@ -1,4 +1,4 @@
-"""The rider's money (SPEC §9): 我的 with the ledger's figures and the last two weeks by day,
+"""The rider's money (SPEC §9): 我的 with the ledger's figures and the last 30 days by day,
 提现, the withdrawal records and the payout account. The rules and the pages' logic are the
 store's (app/portals/store/finance.py); these routes give them the phone's templates."""
 
@@ -33,7 +33,7 @@ from .views import bp
 
 __all__ = ["bp", "delivery_days"]
 
-HISTORY_DAYS = 14
+HISTORY_DAYS = 30
 
 bp.context_processor(finance_context)
 
@@ -47,7 +47,7 @@ class DeliveryDay:
 
 def delivery_days(rider_id: int, days: int = HISTORY_DAYS) -> list[DeliveryDay]:
     """Per local day, newest first: the rider's delivered tasks and their commission (every day
-    of the window, a day without deliveries too)."""
+    of the window, a day without deliveries too; the page lists the days with deliveries)."""
     first = local_today() - timedelta(days=days - 1)
     rows = db.session.execute(
         select(DeliveryTask.delivered_at, DeliveryTask.commission_fen).where(
@@ -68,15 +68,19 @@ def delivery_days(rider_id: int, days: int = HISTORY_DAYS) -> list[DeliveryDay]:
 @bp.get("/me")
 def me():
     """待结算佣金 (not yet withdrawable), 累计收入 (every delivery commission posted), 已提现 and
-    可提现 from the ledger; 今日送达 and the last two weeks from the rider's tasks."""
+    可提现 from the ledger; 今日送达 and the last 30 days from the rider's tasks."""
     account = account_of(g.actor)
+    days = delivery_days(g.actor.user_id)
     return render_page_or_block(
         "rider/me.html",
         total_income_fen=reports.kind_total(
             account.id if account else None, EntryKind.DELIVERY_COMMISSION
         ),
         delivered_today=rider_earnings(g.actor.user_id).delivered_today,
-        days=delivery_days(g.actor.user_id),
+        days=[day for day in days if day.delivered],
+        history_days=HISTORY_DAYS,
+        history_delivered=sum(day.delivered for day in days),
+        history_fen=sum(day.commission_fen for day in days),
         **rules(account),
     )
 

@@ -2,17 +2,56 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField
-from wtforms.validators import DataRequired
+from wtforms import HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Regexp
 
 from app.delivery.models import TaskStatus
+from app.delivery.taps import KEY_PATTERN
+
+CONFIRMED = "yes"  # the `confirm` field of the 确认送达 button
+BAD_KEY = _l("操作编号无效，请刷新页面后重试")
+
+
+def _key_field() -> StringField:
+    """The tap's key: made by the phone's script, or drawn with the form without JavaScript."""
+    return StringField(
+        _l("操作编号"),
+        validators=[DataRequired(BAD_KEY), Regexp(f"^{KEY_PATTERN.pattern}$", message=BAD_KEY)],
+    )
 
 
 class TapForm(FlaskForm):
-    """The rider's one big button: the status the task moves to."""
+    """The rider's one big button: the status the task moves to, once per key."""
 
     to = SelectField(
         _l("状态"),
         choices=[status.value for status in TaskStatus],
         validators=[DataRequired(_l("请选择配送状态"))],
     )
+    key = _key_field()
+    confirm = HiddenField(_l("确认送达"))  # 送达 moves only with "yes" (the confirming button)
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirm.data == CONFIRMED
+
+
+class GrabForm(FlaskForm):
+    """抢单 from the pool's card."""
+
+    key = _key_field()
+
+
+class DutyForm(FlaskForm):
+    """开工 (1) or 收工 (0)."""
+
+    on = SelectField(
+        _l("开工"), choices=["1", "0"], validators=[DataRequired(_l("请选择开工或收工"))]
+    )
+
+
+class PositionForm(FlaskForm):
+    """Where the phone is (sent by the page's script while a task is on hand)."""
+
+    lat = StringField(_l("纬度"), validators=[DataRequired(_l("缺少定位"))])
+    lng = StringField(_l("经度"), validators=[DataRequired(_l("缺少定位"))])

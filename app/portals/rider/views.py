@@ -1,32 +1,46 @@
-"""The rider portal (phone, one thumb): grab from the pool, tap through a delivery, see earnings."""
+"""The rider portal (phone, one thumb): 开工, grab from the pool, tap through a delivery, earnings.
+
+Every tap (抢单 and the status buttons) carries a key: the phone's script makes one per tap and
+queues it while offline (static/js/rider-taps.js); without JavaScript the form brings one drawn
+with the page. `app.delivery.taps` acts once per key, so a retried tap moves the task once and
+answers the same.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 
-from flask import Blueprint, abort, current_app, g, request, url_for
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
-from app.delivery.models import TAP_TIME_COLUMN, TASK_MACHINE, DeliveryTask, TaskStatus
-from app.delivery.scope import task_for
-from app.delivery.services import (
-    active_count,
-    advance_task,
-    grab_task,
-    may_grab,
-    next_tap,
-    pool,
-    rider_tasks,
+from app.delivery.duty import record_position, set_duty
+from app.delivery.models import (
+    ACTIVE,
+    TAP_TIME_COLUMN,
+    TASK_MACHINE,
+    DeliveryTask,
+    RiderProfile,
+    RiderStatus,
+    TaskStatus,
 )
-from app.errors import AlreadyTaken
+from app.delivery.scope import task_for
+from app.delivery.services import may_grab, next_tap, pool, rider_tasks
+from app.delivery.taps import grab_once, tap_once
+from app.errors import AlreadyTaken, IllegalTransition, InvalidInput
+from app.extensions import db
+from app.i18n_markers import N_
+from app.messages import define
 from app.ordering.models import Order
+from app.stores.delivery_rules import distance_m
 from app.web.access import portal_guard
 from app.web.paging import Page, paginate
 from app.web.rendering import render_page_or_block, see_other
 from app.web.unit_of_work import discard_work
 
-from .forms import TapForm
+from .forms import DutyForm, GrabForm, PositionForm, TapForm
 
 bp = Blueprint("rider", __name__)
 bp.before_request(portal_guard("rider"))
@@ -36,7 +50,53 @@ POOL_SIZE = 20
 WITH_ITEMS = joinedload(DeliveryTask.order).options(
     lazyload(Order.store), selectinload(Order.items)
 )
-CONFIRM_TAPS = frozenset({TaskStatus.DELIVERED})  # irreversible: the button asks first
+CONFIRM_TAPS = frozenset({TaskStatus.DELIVERED})  # irreversible: a second button confirms
+POSITION_BUCKET = 200  # the pool's version moves when the rider moved about 500 m (1/200°)
+
+OFF_DUTY = define("rider_off_duty_grab", N_("您已收工，请先开工再抢单"))
+BAD_KEY = define("rider_bad_tap_key", N_("操作编号无效，请刷新页面后重试"))
+
+
+# The rider's standing, read on every rider request: built once, without the person (the
+# session already loaded them).
+STANDING = (
+    select(RiderProfile)
+    .options(lazyload(RiderProfile.user))
+    .where(RiderProfile.user_id == bindparam("user_id"))
+)
+
+
+@bp.before_request
+def approved_riders_only():
+    """A rider whose profile waits for review, was rejected or disabled sees why, nothing else."""
+    actor = g.get("actor")
+    if actor is None:
+        return None
+    profile = db.session.execute(STANDING, {"user_id": actor.user_id}).scalar_one_or_none()
+    g.rider = profile
+    if profile is None or profile.status != RiderStatus.APPROVED:
+        return render_template("rider/standing.html", profile=profile), 403
+    return None
+
+
+@bp.app_template_global("tap_key")
+def tap_key() -> str:
+    """A fresh key for each tap form on the page (what a tap carries when JavaScript is off); a
+    global, so the rider's macros are imported without the page's context (and cached)."""
+    return secrets.token_hex(16)
+
+
+@bp.context_processor
+def tap_helpers():
+    """`next_move(task)`: the status the task's next button moves to and the button's verb."""
+    return {"next_move": _next_move}
+
+
+def _next_move(task: DeliveryTask) -> tuple[str | None, str | None]:
+    if task.rider_id != g.actor.user_id:
+        return None, None
+    to = next_tap(task)
+    return to, (TASK_MACHINE.moves[(task.status, to)].verb if to else None)
 
 
 def _task_or_404(task_id: int) -> DeliveryTask:
@@ -46,64 +106,140 @@ def _task_or_404(task_id: int) -> DeliveryTask:
     return task
 
 
-def _card(task: DeliveryTask, form: TapForm | None = None) -> dict:
+def _card(task: DeliveryTask, form: TapForm | None = None, confirming: bool = False) -> dict:
     """What the status card needs: the tap times so far and the one next button."""
     mine = task.rider_id == g.actor.user_id
-    to = next_tap(task) if mine else None
+    to, verb = _next_move(task)
     steps = [
         (status, getattr(task, column))
         for status, column in TAP_TIME_COLUMN.items()
         if getattr(task, column) is not None
     ]
-    verb = TASK_MACHINE.moves[(task.status, to)].verb if to else None
+    confirm_tap = to in CONFIRM_TAPS
     return dict(
         task=task,
         next_to=to,
         next_verb=verb,
-        confirm_tap=to in CONFIRM_TAPS,
-        may_grab=may_grab(task),
+        confirm_tap=confirm_tap,
+        confirming=confirm_tap and confirming,
+        may_grab=may_grab(task) and g.rider.on_duty,
         delivered=mine and task.status == TaskStatus.DELIVERED,
+        tracking=mine and task.status in ACTIVE,
         steps=steps,
         form=form or TapForm(),
     )
 
 
+# ---- the pool -------------------------------------------------------------------------------
+
+
+def _position() -> tuple[float, float] | None:
+    """Where the phone says it is (sent with the pool's requests and with 抢单 for the cards'
+    distances; never stored)."""
+    try:
+        lat, lng = float(request.values["lat"]), float(request.values["lng"])
+    except (KeyError, ValueError):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180) or (lat == 0 and lng == 0):
+        return None  # NaN fails the comparisons too
+    return lat, lng
+
+
 @bp.get("/")
 def index():
-    """The pool (抢单池), newest first, a phone screenful at a time; the list block is polled by
-    HTMX so pushed tasks appear by themselves. The poll names the version it shows (`seen`): while
-    the pool is the same it is answered 204 No Content, and htmx keeps the cards it has."""
+    """The pool (抢单池), newest first, a phone screenful at a time, for a rider on duty; the
+    list block is polled by HTMX so pushed tasks appear by themselves. The poll names the
+    version it shows (`seen`): while the pool is the same it is answered 204 No Content, and
+    htmx keeps the cards it has. Off duty the page says 收工中 with the 开工 button."""
+    return _pool_page()
+
+
+def _pool_page(status: int = 200):
+    profile: RiderProfile = g.rider
+    if not profile.on_duty:
+        return render_page_or_block("rider/pool.html", "pool", status=status, off_duty=True)
+    position = _position()
+    mine = list(db.session.execute(rider_tasks(g.actor, finished=False)).scalars())
     seen = request.args.get("seen")
     if seen and request.htmx and not request.htmx.boosted:
         ids = paginate(pool(g.actor).with_only_columns(DeliveryTask.id), per_page=POOL_SIZE)
-        if _pool_version(ids.items, ids, active_count(g.actor)) == seen:
+        if _pool_version(ids.items, ids, mine, position, profile) == seen:
             return "", 204
     page = paginate(pool(g.actor).options(WITH_ITEMS), per_page=POOL_SIZE)
-    active = active_count(g.actor)
+    grabbed = [task for task in mine if task.status == TaskStatus.ACCEPTED]
+    pickup_m = {}
+    if position:
+        for task in [*grabbed, *page.items]:
+            pickup_m[task.id] = distance_m(task.store, *position)
     return render_page_or_block(
         "rider/pool.html",
         "pool",
+        status=status,
+        off_duty=False,
         page=page,
-        active_count=active,
-        version=_pool_version([task.id for task in page.items], page, active),
+        grabbed=grabbed,
+        active_count=len(mine),
+        full=len(mine) >= profile.max_active,
+        max_active=profile.max_active,
+        pickup_m=pickup_m,
+        located=position is not None,
+        version=_pool_version([task.id for task in page.items], page, mine, position, profile),
         poll_seconds=current_app.config["RIDER_POLL_SECONDS"],
     )
 
 
-def _pool_version(task_ids: list[int], page: Page, active: int) -> str:
-    """What the pool block shows, in a few characters: the page's tasks in their order, the pager
-    and the count of the rider's deliveries (a card's own text does not change in the pool)."""
-    shown = f"{task_ids}|{page.page}|{page.total}|{page.has_next}|{active}"
+def _pool_version(
+    task_ids: list[int],
+    page: Page,
+    mine: list[DeliveryTask],
+    position: tuple[float, float] | None,
+    profile: RiderProfile,
+) -> str:
+    """What the pool block shows, in a few characters: the page's tasks in their order, the pager,
+    the rider's own tasks and their states, the cap, and roughly where the rider is (the pickup
+    distances); a card's other text does not change in the pool."""
+    where = tuple(round(x * POSITION_BUCKET) for x in position) if position is not None else None
+    own = [(task.id, task.status) for task in mine]
+    shown = (
+        f"{task_ids}|{page.page}|{page.total}|{page.has_next}|{own}|{profile.max_active}|{where}"
+    )
     return hashlib.blake2b(shown.encode(), digest_size=8).hexdigest()
 
 
-def _grab_or_lose(task_id: int) -> DeliveryTask | None:
+@bp.post("/duty")
+def duty():
+    """开工 / 收工. With htmx the pool block comes back in its new state (the 开工 tap also arms
+    the phone's sound for new tasks: static/js/rider-live.js)."""
+    form = DutyForm()
+    if not form.validate_on_submit():
+        return _pool_page(status=422)
+    on = form.on.data == "1"
+    set_duty(g.actor, on)
+    if request.htmx:
+        return _pool_page()
+    return see_other(url_for(".index"), _("已开工，新订单会自动出现") if on else _("已收工"))
+
+
+@bp.post("/position")
+def position():
+    """The phone's position while a task is on hand (at most every 30 s): 204, or a refusal."""
+    form = PositionForm()
+    if not form.validate_on_submit():
+        return _("缺少定位"), 422
+    record_position(g.actor, form.lat.data, form.lng.data)
+    return "", 204
+
+
+# ---- grabbing and tapping -------------------------------------------------------------------
+
+
+def _grab_or_lose(task_id: int, key: str) -> DeliveryTask | None:
     """The grabbed task, or None when another rider has it (it left this rider's scope)."""
     task = task_for(g.actor, task_id)
     if task is None:
         return None
     try:
-        grab_task(task, g.actor)  # my own second tap is no error
+        grab_once(task, g.actor, key)  # my own second tap is no error
     except AlreadyTaken:
         discard_work()
         return None
@@ -112,11 +248,22 @@ def _grab_or_lose(task_id: int) -> DeliveryTask | None:
 
 @bp.post("/tasks/<int:task_id>/grab")
 def grab(task_id: int):
-    task = _grab_or_lose(task_id)
-    if request.htmx:  # the card is swapped in place: 抢单成功 or 已被抢
-        status = 200 if task else 409
+    form = GrabForm()
+    if not form.validate_on_submit():
+        raise InvalidInput(BAD_KEY())
+    if not g.rider.on_duty:
+        raise IllegalTransition(OFF_DUTY())
+    task = _grab_or_lose(task_id, form.key.data)
+    if request.htmx:  # the card is swapped in place: 抢单成功 (with 到店) or 已被抢
+        position = _position()
+        pickup_m = {task.id: distance_m(task.store, *position)} if task and position else {}
         return render_page_or_block(
-            "rider/pool.html", "card", status=status, task=task, task_id=task_id
+            "rider/pool.html",
+            "card",
+            status=200 if task else 409,
+            task=task,
+            task_id=task_id,
+            pickup_m=pickup_m,
         )
     if task is None:
         return see_other(url_for(".index"), _("已被抢"), "error")
@@ -128,22 +275,37 @@ def tasks():
     finished = request.args.get("tab") == "done"
     query = rider_tasks(g.actor, finished).options(WITH_ITEMS)
     page = paginate(query, per_page=20)
-    return render_page_or_block("rider/tasks.html", "list", page=page, finished=finished)
+    return render_page_or_block(
+        "rider/tasks.html",
+        "list",
+        page=page,
+        finished=finished,
+        tracking=not finished and bool(page.items),
+    )
 
 
 @bp.get("/tasks/<int:task_id>")
 def task(task_id: int):
-    return render_page_or_block("rider/task.html", **_card(_task_or_404(task_id)))
+    """One task; with htmx only its status card (the phone's script redraws it after a refusal)."""
+    confirming = request.args.get("confirm") == TaskStatus.DELIVERED
+    return render_page_or_block(
+        "rider/task.html", "card", **_card(_task_or_404(task_id), confirming=confirming)
+    )
 
 
 @bp.post("/tasks/<int:task_id>/status")
 def tap(task_id: int):
-    """One tap of the big button; a repeated tap changes nothing and shows the card again."""
+    """One tap of the big button, once per key; 送达 moves only with its confirming button (a
+    送达 without it shows that button). A repeated tap changes nothing and shows the card again."""
     task = _task_or_404(task_id)
     form = TapForm()
     if not form.validate_on_submit():
         return render_page_or_block("rider/task.html", "card", status=422, **_card(task, form))
-    advance_task(task, form.to.data, g.actor)
+    if form.to.data in CONFIRM_TAPS and not form.confirmed and task.status != form.to.data:
+        if request.htmx:
+            return render_page_or_block("rider/task.html", "card", **_card(task, confirming=True))
+        return see_other(url_for(".task", task_id=task.id, confirm=form.to.data))
+    tap_once(task, form.to.data, g.actor, form.key.data)
     if request.htmx:
         return render_page_or_block("rider/task.html", "card", **_card(task))
     return see_other(url_for(".task", task_id=task.id))

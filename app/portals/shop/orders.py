@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app.delivery.progress import delivery_progress
 from app.extensions import db
 from app.i18n_markers import N_
 from app.ordering.models import AfterSale, Order
@@ -112,6 +113,7 @@ def _status_block(order: Order, status: int = 200):
         status=status,
         order=order,
         view=order_view(order),
+        progress=delivery_progress(order),
         can_receive=awaits_buyer_receipt(order),
         can_cancel=may_buyer_cancel(order),
         pickup=is_pickup(order),
@@ -149,6 +151,7 @@ def _cancel_page(order: Order, status: int = 200, error: str = ""):
         status=status,
         order=order,
         view=order_view(order),
+        progress=delivery_progress(order),
         can_receive=False,
         can_cancel=False,
         pickup=is_pickup(order),

@@ -16,6 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from app.delivery.couriers import COURIERS, couriers_for
+from app.delivery.progress import delivery_progress
 from app.extensions import db, limiter
 from app.ordering.fulfilment import awaits_store_confirmation, may_ship_by_carrier
 from app.ordering.models import Order
@@ -121,6 +122,7 @@ def _detail(order: Order, status: int = 200, **forms):
         status=status,
         order=order,
         view=order_view(order),
+        progress=delivery_progress(order),
         actions=actions,
         ship_form=ship_form,
         reject_form=forms.get("reject_form") or RejectForm(formdata=None),

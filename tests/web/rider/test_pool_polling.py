@@ -14,7 +14,7 @@ from app.delivery.services import grab_task
 from app.jobs import commit
 from tests.factories import actor_of, make_user
 from tests.support.wire import wire_bytes
-from tests.web.rider.test_rider import HX, pool_card, rider_client, ship, store  # noqa: F401
+from tests.web.rider.test_rider import HX, pool_card, rider_client
 
 HOUR_OF_POLLS = 3600 // 5  # RIDER_POLL_SECONDS
 BUDGET = 200 * 1024
@@ -30,7 +30,7 @@ def poll_url(response) -> str:
     return url + ("&" if "?" in url else "?") + urlencode(values)
 
 
-def test_an_hour_on_a_quiet_pool_costs_under_200_kb(app, login, ship):  # noqa: F811
+def test_an_hour_on_a_quiet_pool_costs_under_200_kb(app, login, ship):
     for _ in range(25):  # a full page of cards, and a pager
         ship()
     rider = make_user(Role.RIDER)
@@ -49,7 +49,7 @@ def test_an_hour_on_a_quiet_pool_costs_under_200_kb(app, login, ship):  # noqa: 
     assert spent < BUDGET, spent
 
 
-def test_a_pushed_task_and_a_taken_one_show_on_the_next_poll(app, login, ship):  # noqa: F811
+def test_a_pushed_task_and_a_taken_one_show_on_the_next_poll(app, login, ship):
     first = ship()
     rider, other = make_user(Role.RIDER), make_user(Role.RIDER)
     commit()
@@ -79,7 +79,7 @@ def test_a_pushed_task_and_a_taken_one_show_on_the_next_poll(app, login, ship): 
     assert "进行中的配送 1 单" in answer.get_data(as_text=True)
 
 
-def test_only_a_poll_gets_204_a_page_is_always_a_page(app, login, ship):  # noqa: F811
+def test_only_a_poll_gets_204_a_page_is_always_a_page(app, login, ship):
     task = ship()
     rider = make_user(Role.RIDER)
     commit()
@@ -91,7 +91,7 @@ def test_only_a_poll_gets_204_a_page_is_always_a_page(app, login, ship):  # noqa
     assert phone.get(url.replace("seen=", "seen=0"), headers=HX).status_code == 200
 
 
-def test_a_bodiless_answer_carries_nosniff_and_no_page_policies(app, login, ship):  # noqa: F811
+def test_a_bodiless_answer_carries_nosniff_and_no_page_policies(app, login, ship):
     ship()
     rider = make_user(Role.RIDER)
     commit()

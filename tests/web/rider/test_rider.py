@@ -3,45 +3,19 @@
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import timedelta
-
-import pytest
 
 from app.accounts.models import Role
 from app.delivery.models import TaskStatus
-from app.delivery.services import advance_task, grab_task, ship_with_assistant
+from app.delivery.services import advance_task, grab_task
 from app.extensions import db
 from app.jobs import commit
 from app.ordering.states import OrderStatus
-from tests.factories import actor_of, make_buyer, make_product, make_store, make_user, place_order
+from tests.factories import actor_of, make_user
 
 HX = {"HX-Request": "true"}
 TAPS = ["arrived", "picked", "delivering", "delivered"]
-
-
-@pytest.fixture
-def store(app):
-    return make_store(name="椰城小厨", address="海口市龙华区国贸路 1 号", rider_commission_fen=600)
-
-
-@pytest.fixture
-def ship(store):
-    """Place and ship a same-city order by 配送助手; the courier job pushes it to the pool."""
-    owner = make_user(Role.STORE_STAFF, store=store)
-    product = make_product(store, "宫保鸡丁", price_fen=3200)
-
-    def do_ship():
-        order = place_order(make_buyer(), product, 2)
-        task = ship_with_assistant(order, actor_of(owner))
-        commit()
-        return task
-
-    return do_ship
-
-
-@pytest.fixture
-def rider(app):
-    return make_user(Role.RIDER, name="赵骑手")
 
 
 def rider_client(app, login, user):
@@ -50,14 +24,33 @@ def rider_client(app, login, user):
     return other
 
 
-def tap(client, task, to, headers=None):
-    return client.post(f"/rider/tasks/{task.id}/status", data={"to": to}, headers=headers or {})
+def new_key() -> str:
+    return secrets.token_hex(16)
+
+
+def tap(client, task, to, headers=None, key=None, confirm=True):
+    """One status tap with its key (a fresh one unless given); 送达 with its confirmation."""
+    data = {"to": to, "key": key or new_key()}
+    if confirm and to == TaskStatus.DELIVERED:
+        data["confirm"] = "yes"
+    return client.post(f"/rider/tasks/{task.id}/status", data=data, headers=headers or {})
+
+
+def grab(client, task, headers=None, key=None, **kwargs):
+    return client.post(
+        f"/rider/tasks/{task.id}/grab",
+        data={"key": key or new_key()},
+        headers=headers or {},
+        **kwargs,
+    )
 
 
 def pool_card(page: str, task) -> str:
     """The pool's card of one task (the tab bar says 抢单 on every rider page)."""
     found = re.search(
-        rf'<article class="card" id="pool-task-{task.id}">(.*?)</article>', page, re.S
+        rf'<article class="card task-card[^"]*" id="pool-task-{task.id}"[^>]*>(.*?)</article>',
+        page,
+        re.S,
     )
     assert found, f"no pool card for task {task.id}"
     return found.group(1)
@@ -107,7 +100,7 @@ def test_the_pool_poll_brings_in_a_task_pushed_after_the_page_loaded(client, log
 def test_grab_then_tap_through_every_status_completes_the_order(client, login, ship, rider):
     task = ship()
     login(rider)
-    grabbed = client.post(f"/rider/tasks/{task.id}/grab")
+    grabbed = grab(client, task)
     assert grabbed.status_code == 303
     assert grabbed.headers["Location"].endswith(f"/rider/tasks/{task.id}")
     for to in TAPS:
@@ -122,7 +115,7 @@ def test_grab_then_tap_through_every_status_completes_the_order(client, login, s
 def test_task_page_shows_one_button_for_the_next_status_and_tap_to_call(client, login, ship, rider):
     task = ship()
     login(rider)
-    client.post(f"/rider/tasks/{task.id}/grab")
+    grab(client, task)
     page = client.get(f"/rider/tasks/{task.id}").get_data(as_text=True)
     assert 'name="to" value="arrived"' in page
     assert page.count('name="to"') == 1
@@ -132,7 +125,7 @@ def test_task_page_shows_one_button_for_the_next_status_and_tap_to_call(client, 
 def test_an_htmx_tap_returns_only_the_card_with_the_next_button(client, login, ship, rider):
     task = ship()
     login(rider)
-    client.post(f"/rider/tasks/{task.id}/grab")
+    grab(client, task)
     answer = tap(client, task, "arrived", HX)
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200
@@ -144,7 +137,7 @@ def test_an_htmx_tap_returns_only_the_card_with_the_next_button(client, login, s
 def test_a_repeated_tap_records_one_event(client, login, ship, rider):
     task = ship()
     login(rider)
-    client.post(f"/rider/tasks/{task.id}/grab")
+    grab(client, task)
     tap(client, task, "arrived")
     again = tap(client, task, "arrived", HX)
     assert again.status_code == 200
@@ -156,7 +149,7 @@ def test_a_repeated_tap_records_one_event(client, login, ship, rider):
 def test_skipping_a_status_is_refused_with_a_message(client, login, ship, rider):
     task = ship()
     login(rider)
-    client.post(f"/rider/tasks/{task.id}/grab")
+    grab(client, task)
     answer = tap(client, task, "delivered", HX)
     assert answer.status_code == 409
     assert "不能改为「已送达」" in answer.get_data(as_text=True)
@@ -168,9 +161,9 @@ def test_second_rider_is_told_already_taken_and_the_first_keeps_it(app, client, 
     task = ship()
     second = make_user(Role.RIDER)
     login(rider)
-    client.post(f"/rider/tasks/{task.id}/grab", headers=HX)
+    grab(client, task, HX)
     other = rider_client(app, login, second)
-    lost = other.post(f"/rider/tasks/{task.id}/grab", headers=HX)
+    lost = grab(other, task, HX)
     assert lost.status_code == 409
     assert "已被抢" in lost.get_data(as_text=True)
     db.session.refresh(task)
@@ -184,7 +177,7 @@ def test_a_plain_grab_that_lost_goes_back_to_the_pool_saying_already_taken(
     grab_task(task, actor_of(make_user(Role.RIDER)))
     commit()
     login(rider)
-    lost = client.post(f"/rider/tasks/{task.id}/grab", follow_redirects=True)
+    lost = grab(client, task, follow_redirects=True)
     assert lost.request.path == "/rider/"
     assert "已被抢" in lost.get_data(as_text=True)
 
@@ -192,8 +185,8 @@ def test_a_plain_grab_that_lost_goes_back_to_the_pool_saying_already_taken(
 def test_tapping_grab_twice_keeps_the_task_without_a_loss(client, login, ship, rider):
     task = ship()
     login(rider)
-    client.post(f"/rider/tasks/{task.id}/grab", headers=HX)
-    again = client.post(f"/rider/tasks/{task.id}/grab", headers=HX)
+    grab(client, task, HX)
+    again = grab(client, task, HX)
     assert again.status_code == 200
     assert "抢单成功" in again.get_data(as_text=True)
 

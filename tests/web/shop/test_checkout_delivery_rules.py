@@ -77,6 +77,7 @@ def test_an_address_four_km_away_pays_the_five_yuan_tier_and_the_order_keeps_the
     order = db.session.execute(select(Order)).scalar_one()
     assert (order.delivery_fee_fen, order.total_fen) == (500, 3000)
     assert 3950 <= order.delivery_distance_m <= 4050
+    assert round(order.delivery_lat - STORE_AT[0], 3) == round(4 * KM_NORTH, 3)  # for the rider
 
 
 def test_beyond_the_radius_is_refused_with_the_distance_and_nothing_is_placed(client, buyer):

@@ -1,0 +1,320 @@
+"""32 riders grab the same fresh task at once, over HTTP on PostgreSQL, task after task.
+
+A fresh PostgreSQL database seeded as `make bench` seeds it (migrations, the demo data, --orders
+bulk orders, VACUUM ANALYZE), --tasks fresh tasks waiting in the pool and --riders riders at work,
+the app under gunicorn as the other benches serve it (gunicorn.conf.py, -w 2, sync, access log
+off). Every rider logs in over HTTP and keeps one keep-alive connection. For each task all riders
+are released together and POST /rider/tasks/<id>/grab as the phone does (HX-Request, the CSRF
+token, a fresh key); the next task starts when every rider has its answer.
+
+It checks that every task has exactly one winner: one 200 抢单成功 and riders−1 × 409 已被抢, and in
+the database the task accepted once, by the rider told 抢单成功, with one 已接单 event and one
+remembered tap. It prints the latency of the grab POST (request written to answer read, as the
+rider's phone waits for it) as p50/p95/p99/max, for everyone and for winners and losers apart;
+target: p95 under 50 ms. The results also go to bench/results/grab.md.
+
+    .venv/bin/python -m bench.grab --riders 32 --tasks 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import signal
+import statistics
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, select
+
+from app.delivery.models import DeliveryTask, RiderProfile, TaskTap
+from app.ordering.models import OrderEvent
+from bench import report, seed
+from bench.client import Client, LoginFailed, log_in
+from bench.run import APP_ENV, HOST, RESULTS
+from bench.servers import Gunicorn
+
+TARGET_P95_MS = 50.0
+BIG_CAP = 1_000_000  # the bench's riders keep what they win: the cap is not what is measured
+
+
+@dataclass
+class Answer:
+    task_id: int
+    rider: int  # index of the rider
+    status: int
+    ms: float
+    won: bool  # the answer says 抢单成功
+    lost: bool  # the answer says 已被抢
+
+
+@dataclass
+class Outcome:
+    answers: list[Answer] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.grab", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--riders", type=int, default=32, help="riders grabbing each task")
+    parser.add_argument("--tasks", type=int, default=200, help="fresh tasks, one round each")
+    parser.add_argument("--warmup", type=int, default=10, help="rounds not measured, first")
+    parser.add_argument("--orders", type=int, default=1000, help="bulk orders seeded first")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (-w)")
+    parser.add_argument("--worker-class", default="sync", help="gunicorn -k (default sync)")
+    parser.add_argument(
+        "--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432", help="PostgreSQL server"
+    )
+    parser.add_argument("--db-name", default="hs_bench_grab")
+    parser.add_argument("--keep-db", action="store_true", help="leave the bench database")
+    args = parser.parse_args(argv)
+    if args.riders < 2 or args.tasks < 1 or args.warmup < 0:
+        parser.error("--riders needs at least 2, --tasks at least 1")
+    return args
+
+
+def say(message: str = "") -> None:
+    print(message, flush=True)
+
+
+def _terminate(signum, _frame):
+    raise SystemExit(128 + signum)  # unwinds through every `finally`, which stops gunicorn
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    say(
+        f"grab bench: {args.riders} riders × {args.tasks} tasks (+{args.warmup} warm-up), "
+        f"gunicorn -w {args.workers} -k {args.worker_class}, PostgreSQL"
+    )
+    try:
+        data = seed.seed(args.pg, args.db_name, args.orders, log=say)
+    except Exception:
+        seed.drop_database(args.pg, args.db_name)
+        raise
+    try:
+        phones = seed.add_riders(data, args.riders, cap=BIG_CAP)
+        task_ids = seed.add_pool_tasks(data, args.tasks + args.warmup)
+        say(f"  added {len(phones)} riders at work and {len(task_ids)} fresh tasks in the pool")
+        server = Gunicorn(
+            "grab",
+            "wsgi:app",
+            {**APP_ENV, "DATABASE_URL": data.url},
+            args.workers,
+            RESULTS,
+            "/healthz",
+            args.worker_class,
+        )
+        with server:
+            riders = [log_in(HOST, server.port, phone, seed.BENCH_PASSWORD) for phone in phones]
+            busy = report.cpu_busy()
+            warm, measured = task_ids[: args.warmup], task_ids[args.warmup :]
+            race(server.port, riders, warm)
+            outcome = race(server.port, riders, measured)
+        problems = check(outcome, data.url, measured, riders, args.riders)
+        lines = summary(args, outcome, problems, busy)
+        for line in lines:
+            say(line)
+        path = write_markdown(args, lines)
+        say(f"\nwritten to {path}")
+        return 0 if not problems else 1
+    except (LoginFailed, RuntimeError, OSError) as exc:
+        say(f"grab bench failed: {type(exc).__name__}: {exc}")
+        return 2
+    finally:
+        if not args.keep_db:
+            seed.drop_database(args.pg, args.db_name)
+
+
+def race(port: int, riders, task_ids: list[int]) -> Outcome:
+    """One thread per rider, one keep-alive connection each; every round released together."""
+    outcome = Outcome()
+    barrier = threading.Barrier(len(riders))
+    lock = threading.Lock()
+
+    def rider_loop(index: int) -> None:
+        session = riders[index]
+        client = Client(HOST, port)
+        headers = {"HX-Request": "true", "Cookie": session.cookie}
+        if session.csrf_token:
+            headers["X-CSRFToken"] = session.csrf_token
+        try:
+            for task_id in task_ids:
+                form = {"key": secrets.token_hex(16), "csrf_token": session.csrf_token or ""}
+                barrier.wait()
+                began = time.perf_counter()
+                try:
+                    answer = client.post(f"/rider/tasks/{task_id}/grab", form, headers)
+                except OSError as exc:
+                    with lock:
+                        outcome.errors.append(f"rider {index}, task {task_id}: {exc}")
+                    continue
+                ms = (time.perf_counter() - began) * 1000
+                text = answer.text
+                with lock:
+                    outcome.answers.append(
+                        Answer(
+                            task_id, index, answer.status, ms, "抢单成功" in text, "已被抢" in text
+                        )
+                    )
+        except threading.BrokenBarrierError:
+            pass
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=rider_loop, args=(i,)) for i in range(len(riders))]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def check(outcome: Outcome, url: str, task_ids: list[int], riders, n_riders: int) -> list[str]:
+    """Exactly one winner a task, told so, and the database agrees."""
+    problems = list(outcome.errors[:5])
+    by_task: dict[int, list[Answer]] = {}
+    for answer in outcome.answers:
+        by_task.setdefault(answer.task_id, []).append(answer)
+    winners: dict[int, str] = {}
+    for task_id in task_ids:
+        answers = by_task.get(task_id, [])
+        statuses = Counter(a.status for a in answers)
+        won = [a for a in answers if a.status == 200 and a.won]
+        lost = [a for a in answers if a.status == 409 and a.lost]
+        if len(answers) != n_riders or len(won) != 1 or len(lost) != n_riders - 1:
+            problems.append(f"task {task_id}: answers {dict(statuses)}, {len(won)} told 抢单成功")
+        elif len(won) == 1:
+            winners[task_id] = riders[won[0].rider].phone
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            tasks = DeliveryTask.__table__
+            users = seed.TABLES["users"]
+            rows = conn.execute(
+                select(tasks.c.id, tasks.c.status, users.c.phone, tasks.c.order_id)
+                .join(users, users.c.id == tasks.c.rider_id, isouter=True)
+                .where(tasks.c.id.in_(task_ids))
+            ).all()
+            events = dict(
+                conn.execute(
+                    select(OrderEvent.order_id, func.count())
+                    .where(
+                        OrderEvent.order_id.in_([r.order_id for r in rows]),
+                        OrderEvent.to_status == "accepted",
+                    )
+                    .group_by(OrderEvent.order_id)
+                ).all()
+            )
+            taps = conn.execute(
+                select(func.count()).where(TaskTap.task_id.in_(task_ids))
+            ).scalar_one()
+            on_duty = conn.execute(
+                select(func.count()).where(RiderProfile.on_duty.is_(True))
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    for row in rows:
+        if row.status != "accepted" or events.get(row.order_id) != 1:
+            problems.append(
+                f"task {row.id}: {row.status}, {events.get(row.order_id)} 已接单 events"
+            )
+        elif row.id in winners and winners[row.id] != row.phone:
+            problems.append(
+                f"task {row.id}: told {winners[row.id]} but the database has {row.phone}"
+            )
+    if taps != len(task_ids):
+        problems.append(f"{taps} remembered taps for {len(task_ids)} tasks")
+    if on_duty < n_riders:
+        problems.append(f"only {on_duty} riders on duty")
+    return problems
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(0, min(len(ordered) - 1, round(share * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+def _figures(values: list[float]) -> str:
+    if not values:
+        return "—"
+    return (
+        f"p50 {_percentile(values, 0.50):6.1f}  p95 {_percentile(values, 0.95):6.1f}  "
+        f"p99 {_percentile(values, 0.99):6.1f}  max {max(values):6.1f}  "
+        f"mean {statistics.fmean(values):6.1f} ms"
+    )
+
+
+def summary(args, outcome: Outcome, problems: list[str], busy: float | None) -> list[str]:
+    every = [a.ms for a in outcome.answers]
+    winners = [a.ms for a in outcome.answers if a.won]
+    losers = [a.ms for a in outcome.answers if not a.won]
+    p95 = _percentile(every, 0.95)
+    met = "met" if p95 < TARGET_P95_MS else "NOT met"
+    rounds = args.tasks / outcome.seconds if outcome.seconds else 0.0
+    lines = [
+        "",
+        f"{args.riders} riders grabbing each of {args.tasks} fresh tasks at once "
+        f"({len(outcome.answers):,} grab POSTs in {outcome.seconds:.1f} s, {rounds:.1f} tasks/s"
+        + (f"; {busy:.0%} CPU busy before the run" if busy is not None else "")
+        + ")",
+        f"  every grab   {_figures(every)}",
+        f"  winner (200) {_figures(winners)}",
+        f"  loser (409)  {_figures(losers)}",
+        f"  target p95 < {TARGET_P95_MS:.0f} ms: {met} ({p95:.1f} ms)",
+    ]
+    if problems:
+        lines.append(f"  exactly one winner: FAILED ({len(problems)} problems)")
+        lines.extend(f"    {p}" for p in problems[:10])
+    else:
+        lines.append(
+            f"  exactly one winner: ok for all {args.tasks} tasks (one 200 抢单成功, "
+            f"{args.riders - 1} × 409 已被抢 each; the database has each accepted once, by the "
+            "rider told so, with one 已接单 event and one remembered tap)"
+        )
+    lines.append(
+        f"| grab, {args.riders} riders at once (POST /rider/tasks/<id>/grab) | "
+        f"p50 {_percentile(every, 0.5):.1f} | p95 {p95:.1f} | p99 {_percentile(every, 0.99):.1f} "
+        f"| {'one winner each' if not problems else 'FAILED'} |"
+    )
+    return lines
+
+
+def write_markdown(args, lines: list[str]) -> Path:
+    info = report.machine()
+    text = [
+        "# Grab bench (`python -m bench.grab`)",
+        "",
+        f"- date: {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
+        f"- machine: {info['nproc']} CPUs (nproc), {info['cpu']}, {info['memory']} memory, "
+        f"Linux {info['kernel']}",
+        f"- gunicorn -w {args.workers} -k {args.worker_class}; {args.orders:,} bulk orders; "
+        f"{args.warmup} warm-up rounds not counted",
+        "",
+        "```",
+        *lines,
+        "```",
+        "",
+    ]
+    path = RESULTS / "grab.md"
+    path.write_text("\n".join(text), encoding="utf-8")
+    return path
+
+
+if __name__ == "__main__":
+    sys.exit(main())
