@@ -1,32 +1,21 @@
-"""The platform delivery assistant (配送助手): own riders as a courier, and its dispatch mode."""
+"""The platform delivery assistant (配送助手): own riders as a courier (its settings and dispatching
+live in `app.delivery.dispatch`)."""
 
 from __future__ import annotations
 
 from app.accounts.actor import Actor
-from app.accounts.models import Role
 from app.delivery.couriers import COURIERS, move_by_courier
 from app.delivery.models import (
     TASK_MACHINE,
     DeliveryTask,
-    DispatchMode,
-    DispatchSettings,
     TaskStatus,
 )
 from app.delivery.services import SAME_CITY_ONLY, dispatch_settings, ship_with_assistant
-from app.errors import Forbidden, InvalidInput
-from app.extensions import db
+from app.errors import InvalidInput
 from app.i18n_markers import N_
 from app.messages import Message, define
 from app.ordering.models import Order
 from app.stores.models import StoreKind
-
-MODE_LABELS = {
-    DispatchMode.GRAB: N_("抢单模式"),
-    DispatchMode.ASSIGN: N_("分配模式"),
-}
-OPERATOR_SETS_MODE = define("operator_sets_mode", N_("只有平台运营可以修改派单模式"))
-CHOOSE_MODE = define("choose_mode", N_("请选择派单模式"))
-
 
 ASSISTANT_NOT_CONNECTED = define(
     "assistant_not_connected", N_("配送助手尚未接入平台，暂时不能选择配送助手配送")
@@ -72,20 +61,3 @@ class AssistantCourier:
 
     def status_label(self, task: DeliveryTask) -> str:
         return TASK_MACHINE.label(task.status)
-
-
-def may_set_dispatch_mode(actor: Actor) -> bool:
-    """Only a platform operator switches the mode; customer service may look."""
-    return actor.role == Role.OPERATOR
-
-
-def set_dispatch_mode(mode: str, actor: Actor) -> DispatchSettings:
-    """Switch between grab and assign mode; tasks already created keep the mode they got."""
-    if not may_set_dispatch_mode(actor):
-        raise Forbidden(OPERATOR_SETS_MODE())
-    if mode not in MODE_LABELS:
-        raise InvalidInput(CHOOSE_MODE())
-    settings = dispatch_settings()
-    settings.mode = mode
-    db.session.flush()
-    return settings

@@ -6,6 +6,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.accounts.models import Address, Member, MemberStatus, User
+from app.delivery.models import RiderProfile, RiderStatus
+from app.delivery.services import dispatch_settings
 from app.demo_data import load_demo_data
 from app.extensions import db
 from app.storage import get_storage
@@ -22,7 +24,7 @@ def _counts() -> dict[str, int]:
 def test_demo_data_loads_once_and_again_changes_nothing(app):
     created = load_demo_data()
     db.session.commit()
-    assert created["users"] == 9 and created["products"] > 0
+    assert created["users"] == 10 and created["products"] > 0  # 钱调度, the dispatcher, is the 10th
     before = _counts()
     assert load_demo_data() == {"users": 0, "products": 0}
     db.session.commit()
@@ -70,3 +72,14 @@ def test_demo_catalog_has_categories_brands_and_pictured_products_to_find(app):
     assert "椰子" in juice.search_text and juice.pinned_at is not None
     assert juice.search_text == search_line("椰子汁", "", "椰树", ("食品饮料", "饮料", "果汁"))
     assert [lp.price_fen for lp in juice.skus[0].level_prices] == [600]  # 金牌 price
+
+
+def test_demo_data_has_a_connected_assistant_and_a_rider_waiting_for_approval(app):
+    load_demo_data()
+    db.session.commit()
+    settings = dispatch_settings()
+    assert settings.connected and settings.connected_at is not None
+    waiting = db.session.execute(
+        select(RiderProfile).filter_by(status=RiderStatus.PENDING)
+    ).scalar_one()
+    assert waiting.user.phone == "13800000011"
