@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from werkzeug.routing import Rule
 
 from app import create_app
 from app.accounts.levels import install_member_levels
@@ -27,6 +28,27 @@ POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+
+
+def _share_url_builders() -> None:
+    """Every test builds its own app, and Werkzeug compiles a URL builder (Python source, then
+    `compile`) for each of the ~300 routes: about 100 ms an app. A builder depends only on the
+    rule's text, its defaults and its parts, so the test apps share them."""
+    compile_builder = Rule._compile_builder
+    builders: dict[tuple, object] = {}
+
+    def shared(rule: Rule, append_unknown: bool = True):
+        defaults = repr(sorted((rule.defaults or {}).items()))
+        key = (rule.rule, rule.subdomain, rule.host, defaults, tuple(rule._trace), append_unknown)
+        builder = builders.get(key)
+        if builder is None:
+            builder = builders[key] = compile_builder(rule, append_unknown)
+        return builder
+
+    Rule._compile_builder = shared
+
+
+_share_url_builders()
 
 
 def pytest_addoption(parser):
@@ -129,7 +151,17 @@ def _empty_all_tables(app) -> None:
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+                # DELETE and the sequences back to 1: about 5 ms, where TRUNCATE of 60 tables
+                # costs 300 ms a test. The replica role skips the foreign keys' and the
+                # ledger's append-only triggers for this transaction (the user is a superuser).
+                conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+                conn.execute(sa.text("; ".join(f"DELETE FROM {table}" for table in tables)))
+                sequences = conn.execute(
+                    sa.text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")
+                ).scalars()
+                restart = ", ".join(f"setval('{name}', 1, false)" for name in sequences)
+                if restart:
+                    conn.execute(sa.text(f"SELECT {restart}"))
             else:
                 for table in tables:
                     conn.execute(sa.text(f"DELETE FROM {table}"))

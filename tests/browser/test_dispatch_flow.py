@@ -2,7 +2,8 @@
 on 平台配送; the dispatcher enters it under 接入 and switches to 分配模式; a rider registers on the
 visitor page with the SMS code (from the log provider) and is told to wait; the dispatcher
 approves them; the rider goes to work; the store ships a paid same-city order by 配送助手; the
-board shows it by itself (polled) and the dispatcher assigns it to the new rider."""
+board shows it by itself (polled) and the dispatcher assigns it to the new rider, who carries it
+(取单 tapped offline, sent once when back online) while the buyer sees the rider and the ETA."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from sqlalchemy import select
 
 from app.clock import travel
 from app.deadlines import sweep
+from app.delivery.models import DeliveryTask
 from app.extensions import db
-from app.ordering.models import Order
+from app.ordering.models import Order, OrderEvent
 from app.ordering.states import OrderStatus
 from app.stores.models import Store
 from tests.browser.conftest import DESKTOP, PHONE
@@ -49,6 +51,15 @@ def paid_order_waiting(server) -> tuple[int, str]:
         db.session.remove()
     assert row is not None, "the demo has a paid same-city order waiting to ship"
     return row.id, row.no
+
+
+def task_of_order(server, order_id: int) -> int:
+    with server.app.app_context():
+        task_id = db.session.execute(
+            select(DeliveryTask.id).where(DeliveryTask.order_id == order_id)
+        ).scalar_one()
+        db.session.remove()
+    return task_id
 
 
 def test_dispatcher_connects_approves_a_new_rider_and_assigns_a_paid_order(people, live_server):
@@ -170,6 +181,44 @@ def test_dispatcher_connects_approves_a_new_rider_and_assigns_a_paid_order(peopl
     phone.goto(live_server.url + "/rider/tasks")
     expect(phone.locator("main")).to_contain_text("椰城小厨")
     rider.shot("rider-has-the-task")
+
+    # --- the rider carries it: four taps after the assignment, one of them made offline -------
+    phone.goto(f"{live_server.url}/rider/tasks/{task_of_order(live_server, order_id)}")
+    status = phone.locator("#task-card h2")
+    expect(status).to_have_text("已接单")
+    phone.get_by_role("button", name="到店", exact=True).click()
+    expect(status).to_have_text("已到店")
+    rider.context.set_offline(True)
+    phone.get_by_role("button", name="取单", exact=True).click()
+    expect(phone.locator("#task-card .tap-pending")).to_contain_text("等待发送")
+    expect(status).to_have_text("已到店")
+    rider.shot("picked-while-offline")
+    rider.context.set_offline(False)
+    expect(status).to_have_text("已取单", timeout=15_000)  # replayed once the network is back
+    phone.get_by_role("button", name="配送", exact=True).click()
+    expect(status).to_have_text("配送中")
+
+    buyer = people("buyer")
+    page = buyer.login("13800000007")
+    page.goto(f"{live_server.url}/shop/orders/{order_no}")
+    progress = page.locator("#delivery-progress")
+    expect(progress).to_contain_text("骑手：马骑手")
+    expect(progress).to_contain_text(re.compile(r"约 \d+ 分钟送达"))
+    buyer.shot("buyer-sees-the-assigned-rider")
+
+    phone.get_by_role("button", name="送达", exact=True).click()
+    expect(status).to_have_text("配送中")  # asked first
+    phone.get_by_role("button", name="确认送达").click()
+    expect(status).to_have_text("已送达")
+    rider.shot("delivered")
+    with live_server.app.app_context():
+        events = db.session.execute(
+            select(OrderEvent.to_status).where(
+                OrderEvent.order_id == order_id, OrderEvent.machine == "delivery"
+            )
+        ).scalars()
+        assert list(events).count("picked") == 1  # the offline tap moved the task once
+        db.session.remove()
 
     # --- the platform sees the task read-only on the order --------------------------------------
     ops.goto(f"{live_server.url}/platform/orders/{order_id}")
