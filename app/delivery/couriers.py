@@ -24,18 +24,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import update
-
 from app.accounts.actor import Actor
 from app.adapters import Registry
-from app.clock import utcnow
-from app.delivery.models import TAP_TIME_COLUMN, TASK_MACHINE, DeliveryTask, TaskStatus
-from app.delivery.signals import task_delivered, task_moved
-from app.errors import InvalidInput
+from app.delivery.models import TASK_MACHINE, DeliveryTask, TaskStatus
+from app.delivery.services import _move_task
+from app.errors import AlreadyTaken, IllegalTransition, InvalidInput
 from app.extensions import db
 from app.i18n_markers import N_
 from app.messages import Message, define
-from app.ordering.events import record_event
 from app.ordering.models import Order
 
 CHOOSE_COURIER = define("choose_courier", N_("请选择配送方式"))
@@ -147,28 +143,18 @@ def progress_of(task: DeliveryTask) -> Progress:
 
 
 def move_by_courier(task: DeliveryTask, to: str, actor: Actor, note: Message | None = None) -> bool:
-    """One move of the task machine on a courier's word: the machine's guard, a compare-and-set
-    on the status, the time column, a timeline row and the delivery signals. False when the
-    task is already there or a twin (a concurrent callback) moved it first."""
-    frm = task.status
-    if frm == to:
+    """One move of the task machine on a courier's word, through the same compare-and-set,
+    timeline row and delivery signals as every other move (`services._move_task`). False when
+    the task is already there or a twin (a concurrent callback) moved it first; a move the
+    machine does not allow is refused as always."""
+    if task.status == to:
         return False
-    TASK_MACHINE.guard(frm, to, actor.role)
+    TASK_MACHINE.guard(task.status, to, actor.role)
     db.session.flush()
-    column = TAP_TIME_COLUMN.get(TaskStatus(to))  # none for 待接单 (a task waiting again)
-    result = db.session.execute(
-        update(DeliveryTask)
-        .where(DeliveryTask.id == task.id, DeliveryTask.status == frm)
-        .values(status=to, **({column: utcnow()} if column else {}))
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(task)
-    if result.rowcount != 1:
+    try:
+        _move_task(task, to, actor, rider_check=False, note=note)
+    except (AlreadyTaken, IllegalTransition):
         return False
-    record_event(task.order_id, actor, frm, to, note, machine="delivery")
-    task_moved.send(task, frm=frm, to=to, actor=actor)
-    if to == TaskStatus.DELIVERED:
-        task_delivered.send(task, actor=actor)
     return True
 
 

@@ -151,7 +151,9 @@ def _move_task(
 ) -> None:
     frm = task.status
     TASK_MACHINE.guard(frm, to, actor.role)
-    values[TAP_TIME_COLUMN[TaskStatus(to)]] = utcnow()
+    column = TAP_TIME_COLUMN.get(TaskStatus(to))  # none for 待接单 (a task waiting again)
+    if column:
+        values[column] = utcnow()
     query = update(DeliveryTask).where(DeliveryTask.id == task.id, DeliveryTask.status == frm)
     if rider_check:
         query = query.where(DeliveryTask.rider_id == actor.user_id)

@@ -19,11 +19,11 @@ from app.delivery.connection import assistant_settings
 from app.delivery.dispatch import assign_task
 from app.delivery.models import ACTIVE, DeliveryTask, DispatchMode
 from app.delivery.services import grab_task
-from app.errors import DomainError
 from app.extensions import db
 from app.jobs import commit
 from app.ordering.models import OrderEvent
 from tests.factories import PASSWORD, actor_of, make_user
+from tests.support.racing import together
 from tests.unit.delivery.dispatch_world import build, make_rider
 
 pytestmark = pytest.mark.postgres
@@ -35,35 +35,6 @@ def racing(app_factory):
     with app.app_context():
         yield app
         db.session.remove()
-
-
-def together(app, *workers) -> Counter:
-    """Run each worker in its own thread and unit of work, released at once; count outcomes."""
-    barrier = threading.Barrier(len(workers))
-    outcomes: Counter = Counter()
-    lock = threading.Lock()
-
-    def run(worker) -> None:
-        with app.app_context():
-            barrier.wait()
-            try:
-                worker()
-                commit()
-                result = "won"
-            except DomainError as exc:
-                db.session.rollback()
-                result = exc.message
-            finally:
-                db.session.remove()
-            with lock:
-                outcomes[result] += 1
-
-    threads = [threading.Thread(target=run, args=(worker,)) for worker in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
 
 
 def on_hands(rider_id: int) -> int:

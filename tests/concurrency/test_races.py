@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
@@ -17,37 +16,13 @@ from app.extensions import db
 from app.jobs import commit
 from app.ordering.models import Order, OrderEvent
 from tests.factories import actor_of, make_buyer, make_product, make_store, make_user, place_order
+from tests.support.racing import race as support_race
 
 RACERS = 20
 
 
-def race(app, worker, ids: list[int]) -> Counter:
-    """Run worker(id) in one thread per id, released together; count the outcomes."""
-    barrier = threading.Barrier(len(ids))
-    outcomes: Counter = Counter()
-    lock = threading.Lock()
-
-    def run(item_id: int) -> None:
-        with app.app_context():
-            barrier.wait()
-            try:
-                worker(item_id)
-                commit()
-                result = "won"
-            except (AlreadyTaken, OutOfStock) as exc:
-                db.session.rollback()
-                result = exc.message
-            finally:
-                db.session.remove()
-            with lock:
-                outcomes[result] += 1
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+def race(app, worker, ids: list[int]):
+    return support_race(app, worker, ids, refused=(AlreadyTaken, OutOfStock))
 
 
 @pytest.fixture

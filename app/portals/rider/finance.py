@@ -11,7 +11,7 @@ from flask import g, request
 from sqlalchemy import select
 
 from app.clock import local_day_start, local_today, to_local
-from app.delivery.earnings import rider_earnings
+from app.delivery.earnings import delivered_today
 from app.delivery.models import DeliveryTask, TaskStatus
 from app.extensions import db
 from app.finance import reports
@@ -76,7 +76,7 @@ def me():
         total_income_fen=reports.kind_total(
             account.id if account else None, EntryKind.DELIVERY_COMMISSION
         ),
-        delivered_today=rider_earnings(g.actor.user_id).delivered_today,
+        delivered_today=delivered_today(g.actor.user_id),
         days=[day for day in days if day.delivered],
         history_days=HISTORY_DAYS,
         history_delivered=sum(day.delivered for day in days),

@@ -3,7 +3,6 @@ with the reason a buyer reads when one does not fit."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import timedelta
 
@@ -28,6 +27,7 @@ from app.promotions.coupons import (
 )
 from app.promotions.models import Coupon, UserCoupon
 from tests.factories import actor_of, make_buyer, make_store, make_user
+from tests.support.racing import race as run_race
 from tests.unit.promotions.helpers import PLATFORM, make_coupon
 
 
@@ -151,32 +151,8 @@ def test_store_staff_cannot_edit_another_stores_coupon(app):
 # --- races (PostgreSQL: SQLite runs writers one at a time) -----------------------------------
 
 
-def _race(app, worker, ids) -> Counter:
-    barrier = threading.Barrier(len(ids))
-    outcomes: Counter = Counter()
-    lock = threading.Lock()
-
-    def run(item):
-        with app.app_context():
-            barrier.wait()
-            try:
-                worker(item)
-                commit()
-                result = "won"
-            except AlreadyTaken as exc:
-                db.session.rollback()
-                result = exc.message
-            finally:
-                db.session.remove()
-            with lock:
-                outcomes[result] += 1
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return outcomes
+def race(app, worker, ids):
+    return run_race(app, worker, ids, refused=(AlreadyTaken,))
 
 
 @pytest.fixture
@@ -191,7 +167,7 @@ def test_a_coupon_used_twice_at_once_is_used_exactly_once(racing_app):
         commit()
         db.session.remove()
 
-    outcomes = _race(racing_app, lambda _: use(db.session.get(UserCoupon, held_id)), range(10))
+    outcomes = race(racing_app, lambda _: use(db.session.get(UserCoupon, held_id)), range(10))
     assert outcomes == Counter({"won": 1, "优惠券已使用": 9})
 
 
@@ -206,7 +182,7 @@ def test_twenty_claims_at_once_never_exceed_the_total_or_the_limit(racing_app):
     def grab(i):
         claim(buyers[i % 4], db.session.get(Coupon, coupon_id))
 
-    outcomes = _race(racing_app, grab, list(range(20)))
+    outcomes = race(racing_app, grab, list(range(20)))
     assert outcomes["won"] == 5
     with racing_app.app_context():
         per_person = db.session.execute(
@@ -226,7 +202,7 @@ def test_one_person_claiming_ten_times_at_once_gets_the_limit(racing_app):
         commit()
         db.session.remove()
 
-    outcomes = _race(
+    outcomes = race(
         racing_app, lambda _: claim(buyer_id, db.session.get(Coupon, coupon_id)), range(10)
     )
     assert outcomes == Counter({"won": 1, "每人限领 1 张，您已领过": 9})
