@@ -157,6 +157,33 @@ def awaits_dispatch(order: Order) -> bool:
     return order.delivery_option == DELIVERY and awaits_shipment(order) and task_of(order) is None
 
 
+@dataclass(frozen=True)
+class DadaActions:
+    """What a Dada task allows now (the store's order page shows the buttons; the services
+    below refuse the same moves with a message)."""
+
+    sending: bool = False  # 派单中: handed to the job, Dada has not answered yet
+    ended: bool = False  # cancelled, expired, returned or failed at Dada
+    may_tip: bool = False
+    may_cancel: bool = False
+    may_refresh: bool = False
+
+
+def dada_actions(task: DeliveryTask | None) -> DadaActions:
+    if task is None or task.courier != COURIER:
+        return DadaActions()
+    code = known(task.courier_status)
+    live = task.status not in TASK_MACHINE.terminal
+    at_dada = live and bool(task.courier_order_no)
+    return DadaActions(
+        sending=live and code is None and task.status == TaskStatus.WAITING,
+        ended=code in ENDED,
+        may_tip=live and code in TIPPABLE,
+        may_cancel=at_dada and code in CANCELLABLE,
+        may_refresh=at_dada,
+    )
+
+
 def may_redispatch(task: DeliveryTask | None, order: Order) -> bool:
     """Dada ended the order without delivering it, and the task waits for a new carrier (or,
     once the machine lets a cancelled task wait again, was cancelled on a shipped order)."""

@@ -13,18 +13,18 @@ from wtforms import SelectChoice
 from app.delivery.couriers import Progress, couriers_for, progress_of
 from app.delivery.dada.account import balance_low, store_courier
 from app.delivery.dada.client import dada_settings
-from app.delivery.dada.codes import CANCELLABLE, ENDED, TIPPABLE, known
 from app.delivery.dada.services import (
     OWNER_SETS_DADA,
     Quote,
     awaits_dispatch,
     dada_account,
+    dada_actions,
     may_change_settings,
     may_redispatch,
     refresh_balance,
     save_dada_settings,
 )
-from app.delivery.models import TASK_MACHINE, DeliveryTask, StoreCourier, TaskStatus
+from app.delivery.models import DeliveryTask, StoreCourier
 from app.delivery.services import task_of
 from app.errors import DomainError, Forbidden
 from app.extensions import db
@@ -76,9 +76,7 @@ def courier_panel(order: Order) -> CourierPanel:
     form.method.choices = [SelectChoice(name, label) for name, label in choices.items()]
     if form.method.data is None and form.method.choices:
         form.method.data = form.method.choices[0].value
-    dada = task is not None and task.courier == "dada"
-    code = known(task.courier_status) if task is not None else None
-    live = task is not None and task.status not in TASK_MACHINE.terminal
+    allowed = dada_actions(task)
     panel = CourierPanel(
         task=task,
         progress=progress_of(task) if task is not None else None,
@@ -88,12 +86,12 @@ def courier_panel(order: Order) -> CourierPanel:
         dispatch_form=form,
         # seed 002's 立即配送 where Dada is offered; seed 000's 发货 with own riders only
         button_label=_("立即配送") if "dada" in choices else _("发货"),
-        dada=dada,
-        sending=dada and live and code is None and task.status == TaskStatus.WAITING,
-        ended=dada and code in ENDED,
-        may_tip=dada and live and code in TIPPABLE,
-        may_cancel=dada and live and bool(task.courier_order_no) and code in CANCELLABLE,
-        may_refresh=dada and live and bool(task.courier_order_no),
+        dada=task is not None and task.courier == "dada",
+        sending=allowed.sending,
+        ended=allowed.ended,
+        may_tip=allowed.may_tip,
+        may_cancel=allowed.may_cancel,
+        may_refresh=allowed.may_refresh,
         quote=g.get("dada_quote"),
         confirm_form=g.get("dada_confirm_form") or DadaConfirmForm(formdata=None),
         tip_form=g.get("dada_tip_form") or DadaTipForm(formdata=None),
