@@ -19,6 +19,7 @@ from app.i18n_markers import N_
 from app.payments.standins import start_development_standins
 from app.portals import register_portals
 from app.web.bounds import register_bounded_ids
+from app.web.db_connections import register_db_connections
 from app.web.errors import commit_failed, register_error_handlers
 from app.web.i18n import init_babel
 from app.web.security import init_security
@@ -68,6 +69,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     htmx.init_app(app)
+    register_db_connections(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)

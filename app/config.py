@@ -95,7 +95,9 @@ class Config:
     # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: trust none).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     SQLALCHEMY_DATABASE_URI = _database_url()
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # no pre-ping: a pooled PostgreSQL connection is checked without a round trip
+    # (app/web/db_connections.py)
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")  # per address

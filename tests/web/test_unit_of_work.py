@@ -202,13 +202,23 @@ def writes_recorded() -> Iterator[list[str]]:
         event.remove(db.engine, "commit", on_commit)
 
 
-def test_the_write_counter_sees_a_get_that_writes(probe_app):
-    """The counter used below really counts: a GET that flushes a row is caught."""
+def test_the_write_counter_sees_a_write(probe_app):
+    """The counter used below really counts: a request that flushes a row is caught."""
     client = probe_app.test_client()
     with probe_app.app_context(), writes_recorded() as writes:
-        assert client.get("/_test/write-on-get").status_code == 200
+        assert client.post("/_test/write-then-see-other").status_code == 303
     assert any(w.startswith("INSERT INTO regions") for w in writes)
-    assert committed_counts(probe_app)[0] == 0  # and, being a GET, nothing was committed
+    assert committed_counts(probe_app)[0] == 1
+
+
+def test_a_get_that_writes_is_refused_and_writes_nothing(probe_app, caplog):
+    """A GET reads without a transaction on PostgreSQL (no BEGIN/ROLLBACK round trips), where a
+    write would be kept; so its connection refuses any write: the bug answers 500, the log names
+    it, and nothing is written - on both databases."""
+    client = probe_app.test_client()
+    assert client.get("/_test/write-on-get").status_code == 500
+    assert "GET /_test/write-on-get tried to write: INSERT INTO regions" in caplog.text
+    assert committed_counts(probe_app)[0] == 0
 
 
 def _urls(app: Flask, rule, ids: dict[str, list[int]]) -> list[str] | None:
