@@ -734,29 +734,17 @@ def status_counts(actor: Actor) -> dict[str, int]:
     return {row[0]: row[1] for row in rows.all()}
 
 
-def store_waiting_count(store_id: int | None) -> int:
+def store_waiting_query(store_id: int | None) -> Select:
     """Requests the store has to act on (answer, or confirm a return): the sidebar's count."""
-    if store_id is None:
-        return 0
-    return (
-        db.session.scalar(
-            select(func.count(AfterSale.id)).where(
-                AfterSale.store_id == store_id, AfterSale.status.in_(STORE_TODO)
-            )
-        )
-        or 0
+    return select(func.count(AfterSale.id)).where(
+        AfterSale.store_id == store_id, AfterSale.status.in_(STORE_TODO)
     )
 
 
-def platform_waiting_count() -> int:
+def platform_waiting_query() -> Select:
     """Requests the store rejected that the platform has not looked at (the buyer may appeal)."""
-    return (
-        db.session.scalar(
-            select(func.count(AfterSale.id)).where(
-                AfterSale.status == S.REJECTED, AfterSale.decided_by_platform.is_(False)
-            )
-        )
-        or 0
+    return select(func.count(AfterSale.id)).where(
+        AfterSale.status == S.REJECTED, AfterSale.decided_by_platform.is_(False)
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from app.accounts.actor import Actor
 from app.accounts.models import User
@@ -56,9 +56,13 @@ def order_search(actor: Actor, f: OrderFilter) -> list[ColumnElement[bool]]:
 NEWEST_FIRST = (Order.created_at.desc(), Order.id.desc())
 
 
-def latest_order_id(actor: Actor) -> int:
+def latest_order_query(actor: Actor) -> Select:
     """Where the new-order alert starts counting from when a page is drawn."""
-    return db.session.scalar(orders_visible_to(actor).with_only_columns(func.max(Order.id))) or 0
+    return orders_visible_to(actor).with_only_columns(func.max(Order.id))
+
+
+def latest_order_id(actor: Actor) -> int:
+    return db.session.scalar(latest_order_query(actor)) or 0
 
 
 def count_new_orders(actor: Actor, since: int) -> int:

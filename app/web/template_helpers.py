@@ -22,6 +22,7 @@ from app.stores.models import Store
 from app.stores.profile import store_image_url
 from app.web.i18n import pgettext, translate
 from app.web.icons import icon
+from app.web.layout_facts import layout_facts
 from app.web.order_view import render_message, shut_store_notice
 from app.web.portals import PORTALS
 from app.wholesale.models import Region
@@ -132,4 +133,5 @@ def register_template_helpers(app: Flask) -> None:
             "actor": g.get("actor"),
             "portal": g.get("portal"),
             "locale": str(get_locale() or "zh_CN"),
+            "facts": layout_facts(),
         }

@@ -9,7 +9,7 @@ Dada said when that store last asked.
 from __future__ import annotations
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from werkzeug.routing import BuildError
 
 from app.clock import utcnow
@@ -170,6 +170,17 @@ def check_balance(account: StoreCourier, fee_fen: int, dada: DadaClient | None =
     if balance < fee_fen:
         raise IllegalTransition(BALANCE_SHORT(balance=format_fen(balance), fee=format_fen(fee_fen)))
     return balance
+
+
+def low_balance_query(store_id: int | None, column) -> Select:
+    """One figure of the store's Dada account when its balance is low (as `balance_low`)."""
+    return select(column).where(
+        StoreCourier.store_id == store_id,
+        StoreCourier.courier == COURIER,
+        StoreCourier.enabled,
+        StoreCourier.balance_fen.is_not(None),
+        StoreCourier.balance_fen < StoreCourier.balance_alert_fen,
+    )
 
 
 def balance_low(account: StoreCourier | None) -> bool:

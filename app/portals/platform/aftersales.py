@@ -22,13 +22,14 @@ from app.ordering.aftersales import (
     answer_due,
     decide_by_platform,
     photo_key,
-    platform_waiting_count,
+    platform_waiting_query,
     status_counts,
 )
 from app.ordering.models import AfterSale
 from app.portals.platform.views import bp
 from app.storage import send_stored
 from app.stores.services import all_stores
+from app.web.layout_facts import layout_fact
 from app.web.order_view import order_view
 from app.web.paging import paginate
 from app.web.rendering import render_page_or_block, see_other
@@ -44,13 +45,18 @@ STATUSES = list(AfterSaleStatus)
 DECIDABLE = frozenset({AfterSaleStatus.REQUESTED, AfterSaleStatus.REJECTED})
 
 
+@layout_fact("platform", "aftersale_appeals")
+def _aftersale_appeals(_actor):
+    """The sidebar's count of rejected requests to look at."""
+    return platform_waiting_query()
+
+
 @bp.context_processor
 def aftersale_context() -> dict:
-    """The sidebar's count of rejected requests to look at; the order page's requests."""
+    """The order page's requests."""
     if g.get("actor") is None:
         return {}
     return {
-        "platform_aftersales_waiting": platform_waiting_count,
         "order_aftersales": aftersales_of_order,
         "aftersale_labels": AFTERSALE_MACHINE.labels,
         "aftersale_badges": BADGES,

@@ -72,6 +72,7 @@ from app.stores.export import FORMULA_STARTS, file_chunks, remove_file
 from app.stores.models import Store
 from app.upsert import upsert_into
 from app.web.i18n import translate
+from app.web.layout_facts import layout_fact
 from app.web.order_view import render_message
 from app.web.paging import paginate
 from app.web.rendering import render_page_or_block, see_other
@@ -147,17 +148,9 @@ def _list_back(default: str) -> str:
 # ---- the sidebar's count --------------------------------------------------------------------
 
 
-def withdrawals_waiting() -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Withdrawal).where(Withdrawal.status == W.REQUESTED)
-    )
-
-
-@bp.context_processor
-def finance_context() -> dict:
-    if g.get("actor") is None:
-        return {}
-    return {"platform_withdrawals_waiting": withdrawals_waiting}
+@layout_fact("platform", "withdrawals_waiting")
+def _withdrawals_waiting(_actor):
+    return select(func.count()).select_from(Withdrawal).where(Withdrawal.status == W.REQUESTED)
 
 
 # ---- 财务概况: the figures and the chart --------------------------------------------------------

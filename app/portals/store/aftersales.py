@@ -25,11 +25,12 @@ from app.ordering.aftersales import (
     photo_key,
     reject,
     status_counts,
-    store_waiting_count,
+    store_waiting_query,
 )
 from app.ordering.models import AfterSale
 from app.portals.store.views import bp
 from app.storage import send_stored
+from app.web.layout_facts import layout_fact
 from app.web.order_view import order_view
 from app.web.paging import paginate
 from app.web.rendering import render_page_or_block, see_other
@@ -43,6 +44,11 @@ PHOTO_SECONDS = 3600
 STATUSES = list(AfterSaleStatus)
 
 
+@layout_fact("store", "aftersales_todo")
+def _aftersales_todo(actor):
+    return store_waiting_query(actor.store_id)
+
+
 @bp.context_processor
 def aftersale_context() -> dict:
     """The sidebar's count of requests to act on; the order page's list of requests."""
@@ -50,7 +56,6 @@ def aftersale_context() -> dict:
     if actor is None:
         return {}
     return {
-        "aftersales_waiting": lambda: store_waiting_count(actor.store_id),
         "order_aftersales": aftersales_of_order,
         "aftersale_labels": AFTERSALE_MACHINE.labels,
         "aftersale_badges": BADGES,

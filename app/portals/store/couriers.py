@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from wtforms import SelectChoice
 
 from app.delivery.couriers import Progress, couriers_for, progress_of
-from app.delivery.dada.account import balance_low, store_courier
+from app.delivery.dada.account import balance_low, low_balance_query, store_courier
 from app.delivery.dada.client import dada_settings
 from app.delivery.dada.services import (
     OWNER_SETS_DADA,
@@ -31,6 +31,7 @@ from app.extensions import db
 from app.ordering.models import Order
 from app.stores.models import Store, StoreKind
 from app.stores.services import store_of
+from app.web.layout_facts import layout_fact
 from app.web.order_view import render_message
 from app.web.rendering import render_page_or_block, see_other
 
@@ -109,13 +110,15 @@ def courier_panel(order: Order) -> CourierPanel:
     return panel
 
 
-def dada_balance_alert() -> StoreCourier | None:
-    """The store's Dada account when its balance (as last read) is below its threshold."""
-    actor = g.get("actor")
-    if actor is None or not actor.store_id:
-        return None
-    account = store_courier(actor.store_id)
-    return account if balance_low(account) else None
+@layout_fact("store", "dada_low_balance_fen")
+def _dada_low_balance(actor):
+    """The store's Dada balance (as last read) when it is below the store's threshold."""
+    return low_balance_query(actor.store_id, StoreCourier.balance_fen)
+
+
+@layout_fact("store", "dada_balance_alert_fen")
+def _dada_balance_alert(actor):
+    return low_balance_query(actor.store_id, StoreCourier.balance_alert_fen)
 
 
 def courier_settings_offered() -> bool:
@@ -129,7 +132,6 @@ def courier_settings_offered() -> bool:
 def courier_context() -> dict:
     return {
         "courier_panel": courier_panel,
-        "dada_balance_alert": dada_balance_alert,
         "courier_settings_offered": courier_settings_offered,
     }
 

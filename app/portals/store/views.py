@@ -21,7 +21,7 @@ from app.extensions import db, limiter
 from app.ordering.fulfilment import awaits_store_confirmation, may_ship_by_carrier
 from app.ordering.models import Order
 from app.ordering.scope import order_for
-from app.ordering.search import count_new_orders, latest_order_id
+from app.ordering.search import count_new_orders, latest_order_query
 from app.ordering.services import (
     accept_order,
     awaits_acceptance,
@@ -35,6 +35,7 @@ from app.stores.models import Store
 from app.stores.services import set_printer, store_of
 from app.web.access import portal_guard
 from app.web.bounds import int_arg
+from app.web.layout_facts import layout_fact
 from app.web.order_view import order_view
 from app.web.rendering import render_page_or_block, see_other
 from app.wholesale.services import MANAGED_KINDS
@@ -62,8 +63,13 @@ def store_context() -> dict:
         return {}
     return {
         "current_store": db.session.get(Store, actor.store_id) if actor.store_id else None,
-        "latest_order_id": lambda: latest_order_id(actor),
     }
+
+
+@layout_fact("store", "latest_order_id")
+def _latest_order_id(actor):
+    """Where the new-order alert starts counting from when a page is drawn."""
+    return latest_order_query(actor)
 
 
 def notice(message: str, url: str):
