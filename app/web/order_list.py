@@ -12,18 +12,20 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, String, case, cast, func, select
+from sqlalchemy import ColumnElement, Select, String, case, cast, func, select
 from sqlalchemy.orm import aliased
 
 from app.accounts.actor import Actor
 from app.accounts.models import User
-from app.delivery.models import DeliveryTask
+from app.delivery.models import TASK_MACHINE, DeliveryTask
 from app.extensions import db
 from app.ordering.models import Order, OrderItem
+from app.ordering.payment import payment_label
 from app.ordering.search import NEWEST_FIRST, OrderFilter, order_search
+from app.ordering.states import ORDER_MACHINE
 from app.stores.models import Store
-from app.web.paging import Page, paginate
-from app.web.template_helpers import order_status, payment_label, task_status
+from app.web.i18n import translate
+from app.web.paging import Page, paginate, without_total
 from app.wholesale.models import Fulfilment
 
 ITEMS_SHOWN = 3  # a list names an order's first three items, then "等 n 种"
@@ -74,8 +76,15 @@ class OrderRow:
 def order_list(
     actor: Actor, f: OrderFilter, per_page: int, items: bool = False, store: bool = False
 ) -> Page:
-    """A page of the orders the actor may see that match the filter, newest first."""
-    where = order_search(actor, f)
+    """A page of the orders the actor may see that match the filter bar, newest first."""
+    return order_rows_of(order_search(actor, f), per_page, items, store)
+
+
+def order_rows_of(
+    where: list[ColumnElement[bool]], per_page: int, items: bool = False, store: bool = False
+) -> Page:
+    """A page of the orders matching `where` (which holds the actor's scope), newest first, as
+    `OrderRow`s: the rows and the capped count in one statement, the items in one more."""
     columns = COLUMNS + ((Store.name.label("store_name"),) if store else ())
     query = (
         select(*columns)
@@ -89,15 +98,17 @@ def order_list(
     )
     if store:
         query = query.join(Store, Store.id == Order.store_id)
-    page = paginate(query, per_page, counted=select(Order.id).where(*where), as_rows=True)
+    page = paginate(
+        query, per_page, counted=select(Order.id).where(*where), as_rows=True, count_in_rows=True
+    )
     summaries = item_summaries([row.id for row in page.items]) if items else {}
     labels = _Labels()
     page.items = [
         OrderRow(
-            **row._mapping,
-            status_label=labels.of(order_status, row.status),
+            **without_total(row),
+            status_label=labels.of(ORDER_MACHINE.label, row.status),
             payment_label=labels.of(payment_label, row.payment_method),
-            task_label=labels.of(task_status, row.task_status) if row.task_status else "",
+            task_label=labels.of(TASK_MACHINE.label, row.task_status) if row.task_status else "",
             items=summaries.get(row.id, ""),
         )
         for row in page.items
@@ -161,11 +172,12 @@ def order_rows(query: Select, per_page: int, *columns) -> Page:
         per_page,
         counted=query.with_only_columns(Order.id),
         as_rows=True,
+        count_in_rows=True,
     )
 
 
 class _Labels:
-    """A label translated once per page for each value it labels."""
+    """A label (a msgid from the domain) translated once per page for each value it labels."""
 
     def __init__(self):
         self.seen: dict[tuple, str] = {}
@@ -173,5 +185,6 @@ class _Labels:
     def of(self, label, value) -> str:
         key = (label, value)
         if key not in self.seen:
-            self.seen[key] = label(value)
+            msgid = label(value)
+            self.seen[key] = translate(msgid) if msgid else ""
         return self.seen[key]

@@ -7,28 +7,24 @@ decided here too, from the portal registry's audience.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import g
-from flask_babel import gettext
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
 
 from app.accounts.actor import Actor
-from app.accounts.models import ROLE_LABELS, SYSTEM_ROLE, User
+from app.accounts.models import ROLE_LABELS, SYSTEM_ROLE
 from app.delivery.couriers import progress_of
-from app.delivery.models import TASK_MACHINE, DeliveryTask
+from app.delivery.models import TASK_MACHINE
 from app.delivery.services import task_of
 from app.extensions import db
 from app.i18n_markers import N_
 from app.messages import MASKED_AUDIENCES, define, mask_phone, render
 from app.ordering.aftersale_states import AFTERSALE_TIMELINE
 from app.ordering.export import order_where
-from app.ordering.models import Order, OrderEvent, OrderItem
-from app.ordering.payment import payment_label
-from app.ordering.search import NEWEST_FIRST, OrderFilter
+from app.ordering.models import Order, OrderEvent
+from app.ordering.search import OrderFilter
 from app.ordering.states import (
     MANAGER_LABELS,
     ORDER_MACHINE,
@@ -38,9 +34,10 @@ from app.ordering.states import (
     buyer_words,
     travelled_option,
 )
-from app.stores.models import BusinessStatus, Store
+from app.stores.models import BusinessStatus
 from app.web.i18n import pgettext, translate
-from app.web.paging import Page, paginate
+from app.web.order_list import order_rows_of
+from app.web.paging import Page
 from app.web.portals import PORTALS
 from app.wholesale.models import Fulfilment, SlipPhoto
 from app.wholesale.services import slips_of
@@ -282,114 +279,11 @@ def is_pickup(order: Order) -> bool:
 
 
 # ---- the desktop order lists with the fuller filter -----------------------------------------
-# `app.web.order_list.order_list` reads `OrderFilter` only; the store's and the platform's lists
-# also filter by payment method, delivery option and the contact's name (`order_where`). The
-# same columns and labels as there (that module cannot be imported here: it imports the
-# template helpers, which import this module).
-
-_rider = aliased(User, name="rider")
-_driver = aliased(User, name="driver")
-LIST_COLUMNS = (
-    Order.id,
-    Order.no,
-    Order.kind,
-    Order.status,
-    Order.payment_method,
-    Order.total_fen,
-    Order.contact_name,
-    Order.contact_phone,
-    Order.created_at,
-    DeliveryTask.status.label("task_status"),
-    _rider.name.label("rider_name"),
-    _rider.phone.label("rider_phone"),
-    _driver.name.label("driver_name"),
-)
-ITEMS_SHOWN = 3
-
-
-@dataclass(frozen=True)
-class ListedOrder:
-    """One line of a desktop order list (the fields of `order_list.OrderRow`)."""
-
-    id: int
-    no: str
-    kind: str
-    status: str
-    status_label: str
-    payment_method: str
-    payment_label: str
-    total_fen: int
-    contact_name: str
-    contact_phone: str
-    created_at: object
-    task_status: str | None
-    task_label: str
-    rider_name: str | None
-    rider_phone: str | None
-    driver_name: str | None
-    store_name: str = ""
-    items: str = ""
-
-
-def _item_lines(order_ids: list[int]) -> dict[int, str]:
-    if not order_ids:
-        return {}
-    lines: dict[int, list[str]] = defaultdict(list)
-    query = (
-        select(OrderItem.order_id, OrderItem.product_name, OrderItem.quantity)
-        .where(OrderItem.order_id.in_(order_ids))
-        .order_by(OrderItem.order_id, OrderItem.id)
-    )
-    for order_id, name, quantity in db.session.execute(query):
-        lines[order_id].append(f"{name}×{quantity}")
-    comma = translate(N_("、"))
-    summaries = {}
-    for order_id, shown in lines.items():
-        summary = comma.join(shown[:ITEMS_SHOWN])
-        if len(shown) > ITEMS_SHOWN:
-            summary += " " + gettext("等 %(n)s 种", n=len(shown))
-        summaries[order_id] = summary
-    return summaries
 
 
 def order_page(
     actor: Actor, f: OrderFilter, per_page: int, items: bool = False, store: bool = False
 ) -> Page:
-    """A page of the orders the actor may see that match the filter (`order_where`: scope,
-    filter bar, payment method, delivery option), newest first, as `ListedOrder` rows."""
-    where = order_where(actor, f)
-    columns = LIST_COLUMNS + ((Store.name.label("store_name"),) if store else ())
-    query = (
-        select(*columns)
-        .select_from(Order)
-        .outerjoin(DeliveryTask, DeliveryTask.order_id == Order.id)
-        .outerjoin(_rider, _rider.id == DeliveryTask.rider_id)
-        .outerjoin(Fulfilment, Fulfilment.order_id == Order.id)
-        .outerjoin(_driver, _driver.id == Fulfilment.driver_id)
-        .where(*where)
-        .order_by(*NEWEST_FIRST)
-    )
-    if store:
-        query = query.join(Store, Store.id == Order.store_id)
-    page = paginate(query, per_page, counted=select(Order.id).where(*where), as_rows=True)
-    summaries = _item_lines([row.id for row in page.items]) if items else {}
-    seen: dict[tuple[str, str], str] = {}
-
-    def label(kind: str, value: str, msgid: str) -> str:
-        if (kind, value) not in seen:
-            seen[kind, value] = translate(msgid) if msgid else ""
-        return seen[kind, value]
-
-    page.items = [
-        ListedOrder(
-            **row._mapping,
-            status_label=label("status", row.status, ORDER_MACHINE.label(row.status)),
-            payment_label=label("pay", row.payment_method, payment_label(row.payment_method)),
-            task_label=label("task", row.task_status, TASK_MACHINE.label(row.task_status))
-            if row.task_status
-            else "",
-            items=summaries.get(row.id, ""),
-        )
-        for row in page.items
-    ]
-    return page
+    """The store's and the platform's order lists: the filter bar of `order_list` plus payment
+    method, delivery option and the contact's name (`order_where`, which holds the scope)."""
+    return order_rows_of(order_where(actor, f), per_page, items, store)

@@ -3,7 +3,8 @@
 Flask-SQLAlchemy's `db.paginate` counts every matching row on every request; on the platform's
 order list that is a scan of the whole table for a number nobody reads exactly. Here the rows
 query asks for one row more than a page (so "next" is known without counting), a first page that
-is not full is its own total, and otherwise the count stops at COUNT_CAP ("共 10000+ 单").
+is not full is its own total, and otherwise the count stops at COUNT_CAP ("共 10000+ 单"); the
+order lists read that count in the rows' own statement.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from app.extensions import db
 from app.web.bounds import MAX_PAGE, int_arg
 
 COUNT_CAP = 10_000
+TOTAL_COLUMN = "page_total"  # the capped count, when it rides along with the rows
 
 
 @dataclass
@@ -55,25 +57,36 @@ def paginate(
     counted: Select | None = None,
     as_rows: bool = False,
     cap: int | None = None,
+    count_in_rows: bool = False,
 ) -> Page:
     """The rows of the page asked for by ?page= and what the pager needs to draw itself.
 
     `query` selects ORM objects, or with `as_rows=True` plain rows (a Core select of the shown
     columns); `counted`, when given, is what the capped count counts (the same WHERE without the
     columns and joins only the page needs); `cap` is where counting stops (COUNT_CAP unless
-    given)."""
+    given). With `count_in_rows` (rows only) the capped count rides along in the rows' statement
+    as a scalar subquery, one round trip instead of two; each row then carries it as the extra
+    column `TOTAL_COLUMN`."""
     cap = COUNT_CAP if cap is None else cap
     page = int_arg("page", 1, low=1, high=MAX_PAGE)
     offset = (page - 1) * per_page
+    capped_ids = (query if counted is None else counted).order_by(None).limit(cap + 1).subquery()
+    counting = select(func.count()).select_from(capped_ids)
+    if count_in_rows and as_rows:
+        query = query.add_columns(counting.scalar_subquery().label(TOTAL_COLUMN))
     result = db.session.execute(query.limit(per_page + 1).offset(offset))
     rows = list(result.all() if as_rows else result.scalars().unique())
     has_next = len(rows) > per_page
     rows = rows[:per_page]
-    if not has_next and (rows or page == 1):
-        total, capped = offset + len(rows), False  # the last page tells the total by itself
+    if not has_next and (rows or page == 1):  # the last page tells the total by itself
+        return Page(rows, page, per_page, offset + len(rows), False, has_next)
+    if count_in_rows and rows:
+        total = rows[0]._mapping[TOTAL_COLUMN]
     else:
-        counted = (query if counted is None else counted).order_by(None)
-        counted = counted.limit(cap + 1).subquery()
-        total = db.session.scalar(select(func.count()).select_from(counted)) or 0
-        total, capped = min(total, cap), total > cap
-    return Page(rows, page, per_page, total, capped, has_next)
+        total = db.session.scalar(counting) or 0
+    return Page(rows, page, per_page, min(total, cap), total > cap, has_next)
+
+
+def without_total(row) -> dict:
+    """A row of a `count_in_rows` page as a dict of its own columns."""
+    return {key: value for key, value in row._mapping.items() if key != TOTAL_COLUMN}
