@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import select
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from sqlalchemy import event
 from sqlalchemy.exc import DisconnectionError
 
@@ -36,6 +36,18 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 READS_ONLY = "haoshang_reads_only"  # an execution option of a GET's connection
 WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 ENVIRON_KEY = "haoshang.reads_only"
+
+
+def reads_in_a_transaction(view):
+    """For a GET that streams rows through a server-side cursor (`yield_per` exports): on
+    PostgreSQL such a cursor lives only inside a transaction, so this view reads in one."""
+    view.reads_in_a_transaction = True
+    return view
+
+
+def _wants_a_transaction() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "reads_in_a_transaction", False))
 
 
 class WriteInARead(RuntimeError):
@@ -68,12 +80,15 @@ def register_db_connections(app: Flask) -> None:
         event.listen(engine, "checkout", _check_socket)
     event.listen(engine, "before_cursor_execute", _refuse_writes)
     options = {READS_ONLY: True, **({"isolation_level": "AUTOCOMMIT"} if postgres else {})}
+    streaming = {READS_ONLY: True}
 
     @app.before_request
     def reads_only() -> None:
         # (a test that holds its session open across requests may already be in a transaction)
         if request.method in SAFE_METHODS and not db.session().in_transaction():
-            db.session.connection(execution_options=options)
+            db.session.connection(
+                execution_options=streaming if _wants_a_transaction() else options
+            )
             request.environ[ENVIRON_KEY] = True
 
     @app.teardown_request

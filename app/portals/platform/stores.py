@@ -34,6 +34,7 @@ from app.stores.profile import (
     store_timeline,
     unfinished_orders,
 )
+from app.web.db_connections import reads_in_a_transaction
 from app.web.i18n import translate
 from app.web.order_list import order_list
 from app.web.order_view import render_message
@@ -88,6 +89,7 @@ def stores():
 
 
 @bp.get("/stores/export.<any(csv, xlsx):fmt>")
+@reads_in_a_transaction
 def stores_export(fmt: str):
     """The filtered list as a file, streamed: 10,000 stores cost no more memory than 100."""
     form = StoreFilterForm(request.args)

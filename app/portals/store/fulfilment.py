@@ -54,6 +54,7 @@ from app.ordering.search import NEWEST_FIRST
 from app.ordering.services import close_by_store
 from app.ordering.states import PICKUP, OrderStatus
 from app.stores.services import store_of
+from app.web.db_connections import reads_in_a_transaction
 from app.web.i18n import translate
 from app.web.order_view import order_page, render_message
 from app.web.rendering import render_page_or_block, see_other
@@ -98,6 +99,7 @@ def orders():
 
 
 @bp.get("/orders/export.<any(csv, xlsx):fmt>")
+@reads_in_a_transaction
 def orders_export(fmt: str):
     """The filtered list as a file, streamed: memory stays flat whatever the number of orders."""
     form = OrderFilterForm(request.args)

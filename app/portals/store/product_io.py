@@ -29,6 +29,7 @@ from app.portals.store.products import image_url
 from app.portals.store.views import bp
 from app.stores.export import file_chunks, remove_file
 from app.stores.services import store_of
+from app.web.db_connections import reads_in_a_transaction
 from app.web.i18n import translate
 from app.web.order_view import render_message
 from app.web.paging import paginate
@@ -121,6 +122,7 @@ def _send_xlsx(path: str, filename: str) -> Response:
 
 
 @bp.get("/products/export.xlsx")
+@reads_in_a_transaction
 def products_export():
     """Every product of the store, one row per SKU, streamed from a write-only workbook."""
     store = store_of(g.actor)
