@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from flask import g, make_response, render_template, request
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
@@ -33,6 +32,7 @@ from app.payments.services import (
     refundable_fen,
     refunds_of_order,
 )
+from app.web.i18n import lazy_gettext as _l
 from app.web.order_view import render_message
 from app.web.rendering import see_other
 

@@ -9,9 +9,10 @@ here; query-string numbers through `int_arg`; form ids and quantities through `I
 from __future__ import annotations
 
 from flask import Flask, request
-from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 from wtforms.validators import NumberRange
+
+from app.web.i18n import lazy_gettext as _l
 
 MAX_ID = 2**31 - 1
 MAX_QUANTITY = 9_999  # one cart line; a wholesale order of more is a phone call, not a form

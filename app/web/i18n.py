@@ -11,8 +11,9 @@ from __future__ import annotations
 from functools import cache
 
 from babel import Locale
-from flask import Flask, current_app, g, has_request_context, session
+from flask import Flask, current_app, g, has_app_context, has_request_context, session
 from flask_babel import get_translations
+from flask_babel.speaklater import LazyString
 
 from app.config import BASE_DIR
 from app.extensions import babel
@@ -40,6 +41,17 @@ def catalog():
     if found is None:
         found = g._catalog = get_translations()
     return found
+
+
+def _lookup(msgid: str, **variables) -> str:
+    text = catalog().ugettext(msgid) if has_app_context() else msgid
+    return text % variables if variables else text
+
+
+def lazy_gettext(msgid: str, **variables) -> LazyString:
+    """Flask-Babel's `lazy_gettext` (form labels, choices), resolved through this request's
+    catalog: Flask-Babel's own looks the catalog up again for every label of every form."""
+    return LazyString(_lookup, msgid, **variables)
 
 
 def pgettext(context: str, msgid: str) -> str:

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from app.accounts.phones import MOBILE_FIELD
+from app.web.i18n import lazy_gettext as _l
 
 
 class LoginForm(FlaskForm):

@@ -12,7 +12,6 @@ import time
 
 from flask import current_app, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_limiter import RateLimitExceeded
 from wtforms import PasswordField, RadioField, SelectChoice, StringField
@@ -24,6 +23,7 @@ from app.delivery.rider_accounts import VEHICLE_LABELS, register_rider, send_reg
 from app.errors import DomainError
 from app.extensions import limiter
 from app.messages import mask_phone
+from app.web.i18n import lazy_gettext as _l
 from app.web.order_view import render_message
 from app.web.rendering import render_page_or_block, see_other
 

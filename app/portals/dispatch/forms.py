@@ -4,7 +4,6 @@ domain checks every value again."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, Form, IntegerField, RadioField, SelectChoice, StringField
 from wtforms.validators import (
@@ -38,6 +37,7 @@ from app.delivery.rider_accounts import (
 from app.money import parse_yuan
 from app.web.bounds import ID_RANGE, MAX_ID
 from app.web.filter_args import filter_args
+from app.web.i18n import lazy_gettext as _l
 
 BAD_AMOUNT = _l("请填写金额（元），最多两位小数，如 5 或 1.50")
 CAP_MESSAGE = _l("同时配送单数须在 1 到 %(max)s 之间", max=MAX_CAP)

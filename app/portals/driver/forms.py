@@ -3,7 +3,6 @@ cash on delivery order (the rules are app/ordering/offline.py's)."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileRequired, MultipleFileField
 from wtforms import BooleanField, StringField
@@ -11,6 +10,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from app.money import parse_yuan
 from app.ordering.offline import MAX_REFERENCE
+from app.web.i18n import lazy_gettext as _l
 
 MAX_RECEIPT_FEN = 10**11  # ￥1,000,000,000.00: more is a typo (and beyond any order's total)
 

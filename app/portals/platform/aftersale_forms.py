@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -19,6 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from app.ordering.aftersales import DECISIONS, MAX_KEYWORD, MAX_REASON
 from app.web.bounds import ID_RANGE
 from app.web.filter_args import filter_args
+from app.web.i18n import lazy_gettext as _l
 
 
 def _strip(value: str | None) -> str:

@@ -3,7 +3,6 @@ parameters, the product-audit switch). Lengths are the library's; the services c
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, RadioField, SelectChoice, StringField, TextAreaField
@@ -21,6 +20,7 @@ from app.catalog.library import (
     UNIT_NAME_MAX,
 )
 from app.web.bounds import ID_RANGE
+from app.web.i18n import lazy_gettext as _l
 
 TOO_LONG = _l("不能超过 %(max)s 个字")
 

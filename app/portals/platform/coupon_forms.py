@@ -3,10 +3,10 @@ coupon form itself is shared and lives with the store portal's (app/portals/stor
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField
 
 from app.portals.store.coupon_forms import ISSUERS, CouponFilterForm
+from app.web.i18n import lazy_gettext as _l
 
 
 class PlatformCouponFilterForm(CouponFilterForm):

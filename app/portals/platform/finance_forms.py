@@ -9,7 +9,6 @@ import re
 import secrets
 from datetime import date, timedelta
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -44,6 +43,7 @@ from app.finance.models import (
 from app.i18n_markers import N_
 from app.money import parse_yuan
 from app.web.filter_args import filter_args
+from app.web.i18n import lazy_gettext as _l
 from app.web.order_view import render_message
 
 DEFAULT_DAYS = 30  # the overview's period when none is chosen: the last 30 days, today included

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -21,6 +20,7 @@ from app.ordering.states import ORDER_MACHINE, OrderStatus
 from app.stores.models import KIND_LABELS
 from app.web.bounds import ID_RANGE
 from app.web.filter_args import filter_args
+from app.web.i18n import lazy_gettext as _l
 
 # The moves customer service may make by hand (SPEC §7), as the buttons name them.
 STAFF_MOVES = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -25,6 +24,7 @@ from app.accounts.members import (
 from app.accounts.models import MemberStatus
 from app.web.bounds import ID_RANGE
 from app.web.filter_args import filter_args
+from app.web.i18n import lazy_gettext as _l
 
 
 def _strip(value: str | None) -> str:

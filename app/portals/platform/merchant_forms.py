@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from app.stores.applications import ALWAYS_REQUIRED, MAX_AGREEMENT, MAX_REASON
 from app.stores.models import APPLICATION_FIELDS, FieldRule
+from app.web.i18n import lazy_gettext as _l
 
 RULE_LABELS = {
     FieldRule.REQUIRED: _l("必填"),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from flask import g, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange
@@ -18,6 +17,7 @@ from app.extensions import db
 from app.i18n_markers import N_
 from app.messages import define
 from app.ordering.settings import order_settings
+from app.web.i18n import lazy_gettext as _l
 from app.web.rendering import render_page_or_block, see_other
 
 from .views import bp

@@ -5,7 +5,6 @@ with their reference) and the raw notifications behind them."""
 from __future__ import annotations
 
 from flask import abort, g, request, url_for
-from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.ordering.scope import order_for
@@ -18,6 +17,7 @@ from app.payments.services import (
     payments_log,
 )
 from app.payments.web import payments_context, record_refund_view
+from app.web.i18n import lazy_gettext as _l
 from app.web.paging import paginate
 from app.web.rendering import render_page_or_block
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Form, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
@@ -17,6 +16,7 @@ from app.accounts.people import (
     STATUS_LABELS,
     is_clean_text,
 )
+from app.web.i18n import lazy_gettext as _l
 from app.wholesale.regions import MAX_REGION_NAME, normalise_plate
 
 

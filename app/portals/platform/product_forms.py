@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Form, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, Optional
@@ -10,6 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from app.catalog.audit import LIST_TABS, REASON_MAX, ProductFilter
 from app.web.bounds import ID_RANGE
 from app.web.filter_args import filter_args
+from app.web.i18n import lazy_gettext as _l
 
 
 def _strip(value: str | None) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import abort, g, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from wtforms import Form, IntegerField, SearchField, SelectField
 from wtforms.validators import Length, NumberRange, Optional
 
@@ -22,6 +21,7 @@ from app.portals.platform.views import bp
 from app.stores.services import all_stores
 from app.web.bounds import MAX_ID
 from app.web.filter_args import filter_args
+from app.web.i18n import lazy_gettext as _l
 from app.web.paging import paginate
 from app.web.rendering import render_page_or_block, see_other
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Form, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional
@@ -11,6 +10,7 @@ from app.i18n_markers import N_
 from app.stores.export import DELETED, StoreFilter
 from app.stores.models import BUSINESS_STATUS_LABELS, KIND_LABELS
 from app.web.filter_args import filter_args
+from app.web.i18n import lazy_gettext as _l
 
 STATUS_FILTERS = {**BUSINESS_STATUS_LABELS, DELETED: N_("已删除")}
 STARS = {n: str(n) for n in range(1, 6)}

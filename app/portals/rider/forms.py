@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Regexp
 
 from app.delivery.models import TaskStatus
 from app.delivery.taps import KEY_PATTERN
+from app.web.i18n import lazy_gettext as _l
 
 CONFIRMED = "yes"  # the `confirm` field of the 确认送达 button
 BAD_KEY = _l("操作编号无效，请刷新页面后重试")

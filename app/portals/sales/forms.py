@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from app.web.bounds import ID_RANGE
+from app.web.i18n import lazy_gettext as _l
 from app.wholesale.models import SHIP_METHOD_LABELS, ShipMethod
 
 OTHER_WAYS = (ShipMethod.EXPRESS, ShipMethod.LOGISTICS, ShipMethod.OTHER)

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from flask import request
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp
 
 from app.web.bounds import ID_RANGE, MAX_ID, MAX_QUANTITY
+from app.web.i18n import lazy_gettext as _l
 
 MAX_LINES = 200
 

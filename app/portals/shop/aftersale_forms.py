@@ -3,7 +3,6 @@ photos), the return's tracking number, withdrawing a request."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, RadioField, SelectChoice, StringField, TextAreaField
@@ -15,6 +14,7 @@ from app.messages import define
 from app.ordering.aftersale_states import KIND_LABELS, REASONS
 from app.ordering.aftersales import MAX_CARRIER, MAX_DESCRIPTION, MAX_TRACKING
 from app.ordering.models import Order
+from app.web.i18n import lazy_gettext as _l
 
 QUANTITY_NOT_A_NUMBER = define("aftersale_quantity_nan", N_("「%(product)s」的数量请填写整数"))
 MAX_QUANTITY_DIGITS = 6

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, RadioField, SelectChoice, StringField, TextAreaField
@@ -10,6 +9,7 @@ from wtforms.validators import Length, Optional, Regexp
 
 from app.stores.applications import FIELD_LENGTHS, PHONE_PATTERN
 from app.stores.models import APPLICATION_FIELDS, KIND_LABELS, FieldRule
+from app.web.i18n import lazy_gettext as _l
 
 
 def _strip(value):

@@ -6,7 +6,6 @@ import secrets
 from datetime import datetime
 
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -34,6 +33,7 @@ from app.geo import Point, in_china
 from app.ordering.checkout import Choices
 from app.ordering.payment import DELIVERY_OPTIONS, PAYMENT_METHODS
 from app.web.bounds import ID_RANGE, MAX_ID, MAX_QUANTITY, QUANTITY_RANGE
+from app.web.i18n import lazy_gettext as _l
 
 
 class ShopForm(FlaskForm):

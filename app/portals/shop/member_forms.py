@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import StringField
@@ -15,6 +14,7 @@ from app.accounts.members import (
     PROFILE_MAX,
     ProfileFields,
 )
+from app.web.i18n import lazy_gettext as _l
 from app.web.order_view import render_message
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import RadioField, SelectChoice, TextAreaField
@@ -10,6 +9,7 @@ from wtforms.validators import InputRequired, Length
 
 from app.catalog.reviews import MAX_TEXT, STAR_CHOICES
 from app.i18n_markers import N_
+from app.web.i18n import lazy_gettext as _l
 
 # What each number of stars says beside its radio button.
 STAR_WORDS = {

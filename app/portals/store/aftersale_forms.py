@@ -3,7 +3,6 @@ pressed), reject with a reason, confirm a return came back."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Form, SearchField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
@@ -11,6 +10,7 @@ from wtforms.validators import DataRequired, Length
 from app.ordering.aftersale_states import AfterSaleKind
 from app.ordering.aftersales import MAX_KEYWORD, MAX_REASON
 from app.web.filter_args import filter_args
+from app.web.i18n import lazy_gettext as _l
 
 
 def _strip(value: str | None) -> str:

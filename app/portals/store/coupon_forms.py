@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -24,6 +23,7 @@ from app.clock import SHANGHAI, to_local
 from app.money import format_fen, parse_yuan
 from app.promotions.coupons import CouponFields
 from app.promotions.models import Coupon
+from app.web.i18n import lazy_gettext as _l
 
 MAX_COUPON_FEN = 10_000_000  # ¥100,000: a coupon above that is a typo
 MAX_DAYS = 3650

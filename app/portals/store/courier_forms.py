@@ -3,7 +3,6 @@ payment or by hand, and the balance below which the store is warned."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectChoice, StringField, ValidationError
 from wtforms.validators import Length, Regexp
@@ -11,6 +10,7 @@ from wtforms.validators import Length, Regexp
 from app.delivery.dada.services import DadaFields
 from app.delivery.models import StoreCourier
 from app.money import format_fen, parse_yuan
+from app.web.i18n import lazy_gettext as _l
 
 MAX_ALERT_FEN = 10_000_000  # ¥100,000
 

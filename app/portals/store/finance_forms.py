@@ -7,7 +7,6 @@ from __future__ import annotations
 import secrets
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -34,6 +33,7 @@ from app.finance.withdrawals import PayoutAccount, clean_payout_account
 from app.messages import mask_phone
 from app.money import parse_yuan
 from app.web.filter_args import filter_args
+from app.web.i18n import lazy_gettext as _l
 from app.web.order_view import render_message
 
 MAX_AMOUNT_CHARS = 15  # "12,345,678.90": a longer amount is a typo

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -20,6 +19,7 @@ from app.ordering.payment import DELIVERY_OPTIONS, PAYMENT_METHODS
 from app.ordering.states import ORDER_MACHINE
 from app.stores.services import PRINTER_ENCODINGS
 from app.web.filter_args import filter_args
+from app.web.i18n import lazy_gettext as _l
 
 STATUS_CHOICES = [
     SelectChoice("", _l("全部状态")),

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, SelectField, StringField
@@ -12,6 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Regexp, Vali
 from app.delivery.dada.services import MAX_TIP_FEN
 from app.money import parse_yuan
 from app.ordering.fulfilment import CARRIERS
+from app.web.i18n import lazy_gettext as _l
 
 
 def _strip(value: str | None) -> str:

@@ -5,7 +5,6 @@ app/catalog/editor.py, which owns them; this only carries text across."""
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from werkzeug.datastructures import FileStorage, MultiDict
@@ -29,6 +28,7 @@ from app.catalog.models import LISTING_CHOICE_LABELS, ListingChoice, Product
 from app.clock import to_local
 from app.money import format_fen
 from app.web.bounds import MAX_ID
+from app.web.i18n import lazy_gettext as _l
 
 # What the editor's buttons ask for besides saving.
 ACTION_MATRIX = "matrix"  # 生成规格: redraw the SKU table for the chosen spec values

@@ -3,7 +3,6 @@ the rules (stock never below 0, a reason, what a workbook must hold) are app/cat
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -19,6 +18,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.catalog.stock import LOW_STOCK_THRESHOLD, MAX_REASON, MAX_STOCK
 from app.web.filter_args import filter_args
+from app.web.i18n import lazy_gettext as _l
 
 SET, ADD, SUBTRACT = "set", "add", "subtract"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import abort, g, make_response, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -15,6 +14,7 @@ from app.money import format_fen, parse_yuan
 from app.ordering.models import Order
 from app.ordering.offline import MAX_REFERENCE, offline_payment, record_money_received
 from app.ordering.scope import order_for
+from app.web.i18n import lazy_gettext as _l
 from app.web.order_view import render_message
 from app.web.rendering import see_other
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from flask import abort, g, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from wtforms import Form, SearchField, SelectField
 from wtforms.validators import Length
 
@@ -28,6 +27,7 @@ from app.extensions import db
 from app.i18n_markers import N_
 from app.portals.store.views import bp
 from app.web.filter_args import filter_args
+from app.web.i18n import lazy_gettext as _l
 from app.web.order_view import render_message
 from app.web.paging import paginate
 from app.web.rendering import render_page_or_block, see_other

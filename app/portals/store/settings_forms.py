@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
@@ -28,6 +27,7 @@ from app.money import format_fen, parse_yuan
 from app.stores.delivery_settings import MAX_PREP_MINUTES, MAX_TIERS, DeliveryRules, km_text
 from app.stores.models import Store
 from app.stores.profile import ALL_DAY, MAX_ANNOUNCEMENT
+from app.web.i18n import lazy_gettext as _l
 
 PROFILE_FIELDS_SENT = (
     "name",

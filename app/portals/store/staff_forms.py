@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length, Regexp
 
 from app.stores.staff import MAX_NAME, MOBILE
+from app.web.i18n import lazy_gettext as _l
 
 
 def _strip(value):

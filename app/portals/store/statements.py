@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from flask import abort, g, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
@@ -27,6 +26,7 @@ from app.ordering.statements import (
 from app.stores.models import Store
 from app.web.bounds import ID_RANGE
 from app.web.filter_args import filter_args
+from app.web.i18n import lazy_gettext as _l
 from app.web.order_view import render_message
 from app.web.paging import paginate
 from app.web.rendering import render_page_or_block, see_other
