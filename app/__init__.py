@@ -21,6 +21,7 @@ from app.portals import register_portals
 from app.web.bounds import register_bounded_ids
 from app.web.db_connections import register_db_connections
 from app.web.errors import commit_failed, register_error_handlers
+from app.web.fragments import register_fragments
 from app.web.i18n import init_babel
 from app.web.security import init_security
 from app.web.static_files import register_static_files
@@ -124,6 +125,7 @@ def register_i18n(app: Flask) -> None:
 
 def register_templates(app: Flask) -> None:
     register_template_helpers(app)
+    register_fragments(app)
 
 
 def register_errors(app: Flask) -> None:
