@@ -50,6 +50,8 @@ POOL_SIZE = 20
 WITH_ITEMS = joinedload(DeliveryTask.order).options(
     lazyload(Order.store), selectinload(Order.items)
 )
+# a card: its task, the store (joined, not a second query), the order and its items
+CARD = (joinedload(DeliveryTask.store), WITH_ITEMS)
 CONFIRM_TAPS = frozenset({TaskStatus.DELIVERED})  # irreversible: a second button confirms
 POSITION_BUCKET = 200  # the pool's version moves when the rider moved about 500 m (1/200°)
 
@@ -159,13 +161,15 @@ def _pool_page(status: int = 200):
     if not profile.on_duty:
         return render_page_or_block("rider/pool.html", "pool", status=status, off_duty=True)
     position = _position()
-    mine = list(db.session.execute(rider_tasks(g.actor, finished=False)).scalars())
+    mine = list(
+        db.session.execute(rider_tasks(g.actor, finished=False).options(*CARD)).unique().scalars()
+    )
     seen = request.args.get("seen")
     if seen and request.htmx and not request.htmx.boosted:
         ids = paginate(pool(g.actor).with_only_columns(DeliveryTask.id), per_page=POOL_SIZE)
         if _pool_version(ids.items, ids, mine, position, profile) == seen:
             return "", 204
-    page = paginate(pool(g.actor).options(WITH_ITEMS), per_page=POOL_SIZE)
+    page = paginate(pool(g.actor).options(*CARD), per_page=POOL_SIZE)
     grabbed = [task for task in mine if task.status == TaskStatus.ACCEPTED]
     pickup_m = {}
     if position:
