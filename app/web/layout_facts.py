@@ -18,11 +18,13 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import g
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 
+from app.accounts.actor import Actor
 from app.extensions import db
 
-FactQuery = Callable[[Any], Select]  # actor -> a SELECT of one value
+FactQuery = Callable[[Actor], Select]  # actor -> a SELECT of one value; the actor's ids may be
+# bound parameters (see BOUND_ACTOR): compare them, never branch on them
 _FACTS: dict[str, dict[str, FactQuery]] = {}
 
 
@@ -34,10 +36,30 @@ def layout_fact(portal: str, name: str) -> Callable[[FactQuery], FactQuery]:
     return register
 
 
+# The actor as bound parameters: a portal's figures are one statement per role, built once and
+# cached (building and hashing a statement cost more than running it), run with the values.
+BOUND_ACTOR = {
+    "user_id": "actor_user_id",
+    "store_id": "actor_store_id",
+    "region_id": "actor_region_id",
+}
+_STATEMENTS: dict[tuple[str, str], Select] = {}
+
+
+def _statement(portal: str, role: str, queries: dict[str, FactQuery]) -> Select:
+    found = _STATEMENTS.get((portal, role))
+    if found is None:
+        actor = Actor(role=role, **{field: bindparam(name) for field, name in BOUND_ACTOR.items()})
+        columns = [query(actor).scalar_subquery().label(f) for f, query in queries.items()]
+        found = _STATEMENTS[portal, role] = select(*columns)
+    return found
+
+
 class LayoutFacts:
     """The portal's figures for this request's actor, all read on the first one asked for."""
 
-    def __init__(self, actor, queries: dict[str, FactQuery]):
+    def __init__(self, portal: str, actor: Actor, queries: dict[str, FactQuery]):
+        self._portal = portal
         self._actor = actor
         self._queries = queries
         self._values: dict[str, Any] | None = None
@@ -46,11 +68,9 @@ class LayoutFacts:
         if name.startswith("_") or name not in self._queries:
             raise AttributeError(name)
         if self._values is None:
-            columns = [
-                query(self._actor).scalar_subquery().label(fact)
-                for fact, query in self._queries.items()
-            ]
-            self._values = dict(db.session.execute(select(*columns)).one()._mapping)
+            statement = _statement(self._portal, self._actor.role, self._queries)
+            values = {name: getattr(self._actor, field) for field, name in BOUND_ACTOR.items()}
+            self._values = dict(db.session.execute(statement, values).one()._mapping)
         return self._values[name]
 
 
@@ -59,5 +79,7 @@ def layout_facts() -> LayoutFacts | None:
     if "layout_facts" not in g:
         actor, portal = g.get("actor"), g.get("portal")
         queries = _FACTS.get(portal or "")
-        g.layout_facts = LayoutFacts(actor, queries) if actor is not None and queries else None
+        g.layout_facts = (
+            LayoutFacts(portal, actor, queries) if actor is not None and queries else None
+        )
     return g.layout_facts
