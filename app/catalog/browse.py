@@ -1,10 +1,10 @@
 """Reading the storefront's catalog: the category tree, product grids (category, brand, search,
 the home page's 精选 strip) and one product for its detail page.
 
-A grid page is one query for its products (the store's name and kind joined, the SKUs brought
-by `selectinload`, their level prices only for a viewer who pays them), plus a capped count only
-when there is more than one page. Prices are what `app.accounts.members.shown_price` says this
-viewer sees; sorting and filtering by price use the same rule written in SQL (`_price_column`).
+A grid page is one statement: the cards' columns, the store's name and kind joined, each card's
+lowest and highest price for this viewer as correlated subqueries over its SKUs, and the capped
+count of the shelf as an uncorrelated one. Prices are what `app.accounts.members.shown_price`
+says this viewer sees, written in SQL (`_price_column`) for the cards, sorting and filtering.
 """
 
 from __future__ import annotations
@@ -12,8 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import url_for
-from sqlalchemy import Select, and_, case, func, null, select
-from sqlalchemy.orm import aliased, load_only, selectinload
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    null,
+    select,
+)
+from sqlalchemy.orm import aliased, joinedload
 
 from app.accounts.members import PriceViewer, shown_price
 from app.catalog.models import AuditStatus, Brand, Category, OutsiderPrices, Product, Sku
@@ -22,7 +33,8 @@ from app.extensions import db
 from app.i18n_markers import N_
 from app.money import parse_yuan
 from app.stores.models import BusinessStatus, Store, StoreKind
-from app.web.paging import Page, paginate
+from app.web.bounds import MAX_PAGE, int_arg
+from app.web.paging import Page
 
 PER_PAGE = 20
 # A shelf counts its products up to here ("共 1000+ 件商品"): a buyer pages, never reads the exact
@@ -201,10 +213,17 @@ def price_fen_arg(text: str | None) -> int | None:
     return fen if 0 <= fen <= MAX_PRICE_FEN else None
 
 
-def _price_column(viewer: PriceViewer):
-    """The lowest price this viewer sees of each product, in SQL (`shown_price`'s rule): same-city
-    goods their price; wholesale goods approved members their level's price (else the base),
-    others the retail price or nothing, per the platform's setting."""
+# A grid's statement depends on the viewer's kind, the sort and which filters are set, never on
+# their values (bound parameters): each shape is built once per process, which saves building
+# and cache-keying a statement of a dozen subqueries on every request.
+_LEVEL = bindparam("level_id", type_=Integer)
+
+
+def _price_column(viewer: PriceViewer, aggregate=func.min):
+    """The lowest (or with `func.max` the highest) price this viewer sees of each product, in SQL
+    (`shown_price`'s rule): same-city goods their price; wholesale goods approved members their
+    level's price (:level_id, else the base), others the retail price or nothing, per the
+    platform's setting. A correlated subquery of the product's SKUs."""
     wholesale = Store.kind == StoreKind.WHOLESALE
     if viewer.wholesale:
         level = aliased(LevelPrice)
@@ -212,24 +231,24 @@ def _price_column(viewer: PriceViewer):
             (wholesale, func.coalesce(level.price_fen, Sku.price_fen)), else_=Sku.price_fen
         )
         skus = (
-            select(func.min(price))
+            select(aggregate(price))
             .select_from(Sku)
-            .outerjoin(level, and_(level.sku_id == Sku.id, level.level_id == viewer.level_id))
+            .outerjoin(level, and_(level.sku_id == Sku.id, level.level_id == _LEVEL))
         )
     else:
         outsiders = (
             Sku.retail_price_fen if viewer.outsider_prices == OutsiderPrices.RETAIL else null()
         )
-        skus = select(func.min(case((wholesale, outsiders), else_=Sku.price_fen)))
+        skus = select(aggregate(case((wholesale, outsiders), else_=Sku.price_fen)))
     return skus.where(Sku.product_id == Product.id).correlate(Product, Store).scalar_subquery()
 
 
-def _ordered(query: Select, sort: str, viewer: PriceViewer) -> Select:
+def _ordered(query: Select, sort: str, low_price) -> Select:
+    """`low_price`: the card's lowest-price column (sorted by its label, computed once)."""
     if sort == "sales":
         return query.order_by(Product.sales_count.desc(), Product.id.desc())
     if sort in ("price_asc", "price_desc"):
-        price = _price_column(viewer)
-        price = price.asc() if sort == "price_asc" else price.desc()
+        price = low_price.asc() if sort == "price_asc" else low_price.desc()
         return query.order_by(price.nulls_last(), Product.id.desc())
     if sort == "new":  # ids grow with time: the primary key serves the newest first
         return query.order_by(Product.id.desc())
@@ -239,97 +258,165 @@ def _ordered(query: Select, sort: str, viewer: PriceViewer) -> Select:
     )
 
 
+def _like_escaped(word: str) -> str:
+    """A search word as a literal inside LIKE … ESCAPE '/'."""
+    return word.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
 def _where(filter: ProductFilter, viewer: PriceViewer) -> list:
+    """The grid's conditions, values as bound parameters (`_values`)."""
     where = list(_on_sale())
     if filter.category_ids is not None:
-        where.append(Product.category_id.in_(filter.category_ids))
+        where.append(Product.category_id.in_(bindparam("category_ids", expanding=True)))
     if filter.brand_id:
-        where.append(Product.brand_id == filter.brand_id)
-    for word in filter.words:  # LIKE '%word%': PostgreSQL's trigram index serves it
-        where.append(Product.search_text.contains(word, autoescape=True))
+        where.append(Product.brand_id == bindparam("brand_id", type_=Integer))
+    for n in range(len(filter.words)):  # LIKE '%word%': PostgreSQL's trigram index serves it
+        where.append(Product.search_text.contains(bindparam(f"word_{n}"), escape="/"))
     if filter.min_fen is not None or filter.max_fen is not None:
         price = _price_column(viewer)
         if filter.min_fen is not None:
-            where.append(price >= filter.min_fen)
+            where.append(price >= bindparam("min_fen", type_=Integer))
         if filter.max_fen is not None:
-            where.append(price <= filter.max_fen)
+            where.append(price <= bindparam("max_fen", type_=Integer))
     return where
 
 
-def _cards_query(viewer: PriceViewer) -> Select:
-    skus = selectinload(Product.skus)
-    if viewer.wholesale:  # only approved members pay level prices
-        skus = skus.selectinload(Sku.level_prices)
-    return (
-        select(Product, Store.name, Store.kind)
-        .join(Store, Store.id == Product.store_id)
-        .options(
-            load_only(
-                Product.id,
-                Product.name,
-                Product.images,
-                Product.unit,
-                Product.sales_count,
-                Product.store_id,
-            ),
-            skus,
-        )
-    )
+def _values(filter: ProductFilter, viewer: PriceViewer) -> dict:
+    values: dict = {"level_id": viewer.level_id} if viewer.wholesale else {}
+    if filter.category_ids is not None:
+        values["category_ids"] = list(filter.category_ids)
+    if filter.brand_id:
+        values["brand_id"] = filter.brand_id
+    for n, word in enumerate(filter.words):
+        values[f"word_{n}"] = _like_escaped(word)
+    if filter.min_fen is not None:
+        values["min_fen"] = filter.min_fen
+    if filter.max_fen is not None:
+        values["max_fen"] = filter.max_fen
+    return values
 
 
-def _card(product: Product, store_name: str, kind: str, viewer: PriceViewer) -> ProductCard:
-    prices = {shown_price(sku, viewer, kind) for sku in product.skus} - {None}
+def _cards_query(viewer: PriceViewer) -> tuple[Select, ColumnElement]:
+    """A card's columns, its SKUs' lowest and highest price for this viewer among them (so a
+    grid is one statement), and the lowest-price column for sorting."""
+    low = _price_column(viewer).label("low_fen")
+    high = _price_column(viewer, func.max).label("high_fen")
+    query = select(
+        Product.id,
+        Product.name,
+        Product.images,
+        Product.unit,
+        Product.sales_count,
+        Store.name.label("store_name"),
+        Store.kind,
+        low,
+        high,
+    ).join(Store, Store.id == Product.store_id)
+    return query, low
+
+
+def _card(row: Row, viewer: PriceViewer) -> ProductCard:
     return ProductCard(
-        id=product.id,
-        name=product.name,
-        store_name=store_name,
-        thumb=product_image_url(product.id, product.images, thumb=True),
-        price_fen=min(prices) if prices else None,
-        several_prices=len(prices) > 1,
-        retail=kind == StoreKind.WHOLESALE and not viewer.wholesale and bool(prices),
-        unit=product.unit,
-        sales_count=product.sales_count,
+        id=row.id,
+        name=row.name,
+        store_name=row.store_name,
+        thumb=product_image_url(row.id, row.images, thumb=True),
+        price_fen=row.low_fen,
+        several_prices=row.low_fen is not None and row.high_fen != row.low_fen,
+        retail=row.kind == StoreKind.WHOLESALE and not viewer.wholesale and row.low_fen is not None,
+        unit=row.unit,
+        sales_count=row.sales_count,
     )
 
 
-def product_cards(filter: ProductFilter, viewer: PriceViewer, per_page: int = PER_PAGE) -> Page:
-    """A page (?page=) of products on sale matching the filter, as cards for this viewer."""
-    where = _where(filter, viewer)
-    query = _ordered(_cards_query(viewer).where(*where), filter.sort, viewer)
-    counted = select(Product.id).join(Store, Store.id == Product.store_id).where(*where)
-    page = paginate(query, per_page, counted=counted, as_rows=True, cap=SHELF_COUNT_CAP)
-    page.items = [_card(product, name, kind, viewer) for product, name, kind in page.items]
-    return page
+_grids: dict[tuple, tuple[Select, Select]] = {}
+
+
+def _grid_statements(filter: ProductFilter, viewer: PriceViewer) -> tuple[Select, Select]:
+    """The page's statement (the capped count riding along as an uncorrelated subquery, read
+    once) and the count alone; :page_limit, :page_offset and :count_limit bound."""
+    shape = (
+        viewer.wholesale,
+        viewer.outsider_prices == OutsiderPrices.RETAIL,
+        filter.sort,
+        filter.category_ids is not None,
+        bool(filter.brand_id),
+        filter.min_fen is not None,
+        filter.max_fen is not None,
+        len(filter.words),
+    )
+    found = _grids.get(shape)
+    if found is None:
+        where = _where(filter, viewer)
+        query, low = _cards_query(viewer)
+        counted = select(Product.id).join(Store, Store.id == Product.store_id).where(*where)
+        counted = counted.limit(bindparam("count_limit", type_=Integer)).subquery()
+        counted = select(func.count()).select_from(counted)
+        query = _ordered(query.where(*where), filter.sort, low)
+        query = query.add_columns(counted.scalar_subquery().label("shelf_total"))
+        query = query.limit(bindparam("page_limit", type_=Integer))
+        query = query.offset(bindparam("page_offset", type_=Integer))
+        found = _grids[shape] = (query, counted)
+    return found
+
+
+def product_cards(
+    filter: ProductFilter, viewer: PriceViewer, per_page: int = PER_PAGE, count: bool = True
+) -> Page:
+    """A page (?page=) of products on sale matching the filter, as cards for this viewer, in one
+    statement: one row more than a page tells whether there is a next one, and the capped count
+    (SHELF_COUNT_CAP) comes along. Without `count` (加载更多 shows no total) the count stops at
+    once and `total` is only what is known: the rows so far."""
+    number = int_arg("page", 1, low=1, high=MAX_PAGE)
+    offset = (number - 1) * per_page
+    query, counted = _grid_statements(filter, viewer)
+    values = _values(filter, viewer)
+    values["count_limit"] = SHELF_COUNT_CAP + 1 if count else 0
+    page_values = {**values, "page_limit": per_page + 1, "page_offset": offset}
+    rows = db.session.execute(query, page_values).all()
+    has_next = len(rows) > per_page
+    rows = rows[:per_page]
+    if count and has_next:
+        total = rows[0].shelf_total
+    elif count and not rows and number > 1:  # past the end: no row brought the count
+        total = db.session.scalar(counted, values) or 0
+    else:  # the last page tells the total by itself
+        total = offset + len(rows) + has_next
+    capped = total > SHELF_COUNT_CAP
+    cards = [_card(row, viewer) for row in rows]
+    return Page(cards, number, per_page, min(total, SHELF_COUNT_CAP), capped, has_next)
 
 
 def pinned_cards(viewer: PriceViewer, limit: int = PINNED_MAX) -> list[ProductCard]:
     """精选: the platform's pinned products on sale, newest pin first."""
+    query, _low = _cards_query(viewer)
     query = (
-        _cards_query(viewer)
-        .where(*_on_sale(), Product.pinned_at.is_not(None))
+        query.where(*_on_sale(), Product.pinned_at.is_not(None))
         .order_by(Product.pinned_at.desc(), Product.id.desc())
         .limit(limit)
     )
-    rows = db.session.execute(query).all()
-    return [_card(product, name, kind, viewer) for product, name, kind in rows]
+    values = {"level_id": viewer.level_id} if viewer.wholesale else {}
+    return [_card(row, viewer) for row in db.session.execute(query, values)]
 
 
 # ---- one product --------------------------------------------------------------------------
 
 
-def product_for_sale(product_id: int) -> tuple[Product, Store] | None:
-    """The product and its store for the detail page, with SKUs, level prices, brand and
-    category; None when buyers may not see it (unlisted, unapproved, deleted, store deleted)."""
+def product_for_sale(product_id: int, level_prices: bool = True) -> tuple[Product, Store] | None:
+    """The product and its store for the detail page, with its SKUs and (unless not needed:
+    nobody looking pays them) their level prices, in one statement; None when buyers may not see
+    it (unlisted, unapproved, deleted, store deleted). The brand's name is the cached library's
+    (`app.catalog.cached_library`)."""
+    skus = joinedload(Product.skus)
+    if level_prices:
+        skus = skus.joinedload(Sku.level_prices)
     query = (
         select(Product, Store)
         .join(Store, Store.id == Product.store_id)
         .where(Product.id == product_id)
-        .options(
-            selectinload(Product.skus).selectinload(Sku.level_prices),
-            selectinload(Product.brand),
-        )
+        .options(skus)
     )
-    row = db.session.execute(query).first()
+    row = db.session.execute(query).unique().first()
     if row is None or not _visible(*row):
         return None
     return row[0], row[1]

@@ -4,11 +4,23 @@ buyers' reviews. A product belongs to one store; each SKU (spec) has its own pri
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+    text,
+)
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, relationship
 
 from app.clock import utcnow
 from app.extensions import db
@@ -313,6 +325,12 @@ class OutsiderPrices(StrEnum):
     NONE = "none"  # they see no price ("审核通过后可见")
 
 
+def new_library_version() -> str:
+    """A fresh stamp: random, so two databases (or a database emptied and refilled) never share
+    one with different contents."""
+    return uuid.uuid4().hex
+
+
 class CatalogSettings(db.Model):
     """The platform's catalog rules (one row, made by the migration)."""
 
@@ -322,3 +340,45 @@ class CatalogSettings(db.Model):
     # what people who may not buy wholesale see on a wholesale store's products
     outsider_prices: Mapped[str] = mapped_column(String(10), default=OutsiderPrices.NONE)
     product_audit: Mapped[bool] = mapped_column(default=False)  # stores' products need approval
+    # renewed by every change of a category or brand (app.catalog.cached_library): processes
+    # keep the storefront's tree and brand list while it stays the same; None: keep nothing
+    library_version: Mapped[str | None] = mapped_column(String(32), default=new_library_version)
+
+
+# ---- the library's version ---------------------------------------------------------------------
+# Any change of a category or brand made through the ORM (a unit of work, or an INSERT / UPDATE /
+# DELETE statement on their tables run by a session) renews `CatalogSettings.library_version` in
+# the same transaction, so the caches of every process see it with the commit. Raw SQL bypasses
+# this: whoever writes categories or brands that way must renew the stamp too.
+
+_LIBRARY = (Category, Brand)
+_LIBRARY_TABLES = frozenset(model.__tablename__ for model in _LIBRARY)
+
+
+def renew_library_version(session: Session) -> None:
+    """A fresh stamp on the settings row (none there: no process keeps the library anyway)."""
+    session.connection().execute(
+        CatalogSettings.__table__.update()
+        .where(CatalogSettings.__table__.c.id == 1)
+        .values(library_version=new_library_version())
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _library_edited_in_unit_of_work(session: Session, flush_context, instances) -> None:
+    changed = (
+        *(obj for obj in session.new if isinstance(obj, _LIBRARY)),
+        *(obj for obj in session.deleted if isinstance(obj, _LIBRARY)),
+        *(o for o in session.dirty if isinstance(o, _LIBRARY) and session.is_modified(o)),
+    )
+    if changed:
+        renew_library_version(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _library_edited_by_statement(state: ORMExecuteState) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) in _LIBRARY_TABLES:
+        renew_library_version(state.session)

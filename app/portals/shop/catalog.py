@@ -6,14 +6,11 @@ from __future__ import annotations
 from flask import abort, g, request, url_for
 from flask_babel import gettext as _
 
-from app.accounts.members import price_viewer
 from app.catalog.browse import (
     DEFAULT_SORT,
     SORTS,
     STOCK_LABELS,
     ProductFilter,
-    brands,
-    category_tree,
     hot_categories,
     pack_step,
     price_fen_arg,
@@ -23,6 +20,7 @@ from app.catalog.browse import (
     sku_choices,
     whole_packs,
 )
+from app.catalog.cached_library import storefront
 from app.catalog.library import brand_logo_url, category_icon_url
 from app.catalog.models import Brand
 from app.catalog.reviews import product_reviews
@@ -68,8 +66,12 @@ def _list_filter(**fixed) -> tuple[ProductFilter, dict]:
 def _grid(template: str, filter: ProductFilter, kept: dict, args: dict, **context):
     """A grid page; for HTMX the filtered results (page 1) or the next cards (加载更多).
     `args` are the page's URL arguments, `kept` the filter's (its links carry both)."""
-    viewer = price_viewer(g.actor)
-    page = product_cards(filter, viewer)
+    shop = storefront(g.actor)
+    viewer = shop.viewer
+    htmx = request.htmx
+    fragment = htmx and not htmx.boosted and not htmx.history_restore_request
+    more = bool(fragment) and int_arg("page", 1, low=1) > 1  # 加载更多 shows no total
+    page = product_cards(filter, viewer, count=not more)
     block = "cards" if page.page > 1 else "results"
     return render_page_or_block(
         template,
@@ -82,7 +84,7 @@ def _grid(template: str, filter: ProductFilter, kept: dict, args: dict, **contex
         kept=kept,
         args=args,
         link_args={**args, **kept},
-        brands=brands(),
+        brands=shop.library.brands,
         **context,
     )
 
@@ -91,7 +93,7 @@ def _grid(template: str, filter: ProductFilter, kept: dict, args: dict, **contex
 def category(category_id: int):
     """A level-1 or 2 category: its children as chips and the products of every leaf below it;
     a leaf: its products."""
-    tree = category_tree()
+    tree = storefront(g.actor).library.tree
     node = tree.get(category_id) or abort(404)
     filter, kept = _list_filter(category_ids=tuple(tree.below(node.id)))
     return _grid(
@@ -126,7 +128,7 @@ def search():
     """?q= over titles, item numbers, brand and category names; no words: hot categories."""
     query = (request.args.get("q") or "")[:MAX_QUERY].strip()
     words = search_words(query)
-    tree = category_tree()
+    tree = storefront(g.actor).library.tree
     category_id = int_arg("category", 0, high=MAX_ID)
     node = tree.get(category_id)
     if not words:
@@ -155,21 +157,24 @@ def search():
 
 @bp.get("/products/<int:product_id>")
 def product(product_id: int):
-    found = product_for_sale(product_id) or abort(404)
+    shop = storefront(g.actor)
+    viewer = shop.viewer
+    found = product_for_sale(product_id, level_prices=viewer.wholesale) or abort(404)
     product, store = found
-    viewer = price_viewer(g.actor)
     choices = sku_choices(product, viewer, store.kind)
     chosen_id = int_arg("sku", 0, high=MAX_ID)
     chosen = next((c for c in choices if c.sku.id == chosen_id), None)
     chosen = chosen or next((c for c in choices if c.state != "sold_out"), None)
     chosen = chosen or (choices[0] if choices else None)
     notice = closed_notice(store)
-    tree = category_tree() if product.category_id else None
+    tree = shop.library.tree if product.category_id else None
+    brand_name = shop.library.brand_names.get(product.brand_id) if product.brand_id else None
     images = product.images or []
     return render_page_or_block(
         "shop/product.html",
         "buy",  # the spec selector swaps the price, stock state and the form
         product=product,
+        brand=(product.brand_id, brand_name) if brand_name else None,
         store=store,
         store_state=BUSINESS_STATUS_LABELS.get(store.business_status, ""),
         logo_url=store_image_url,

@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 
 from app.accounts.members import price_viewer, shown_prices
 from app.accounts.services import addresses_of
-from app.catalog.browse import category_tree, pinned_cards
+from app.catalog.browse import pinned_cards
+from app.catalog.cached_library import storefront
 from app.catalog.library import category_icon_url
 from app.catalog.services import products_of
 from app.errors import InvalidInput
@@ -43,6 +44,7 @@ def index():
     sort = request.args.get("sort", DEFAULT_SORT)
     sort = sort if sort in SORTS else DEFAULT_SORT
     addresses = addresses_of(g.actor.user_id) if g.actor else []
+    shop = storefront(g.actor)
     args = request.args
     origin = mall_origin(
         addresses,
@@ -60,9 +62,9 @@ def index():
         addresses=addresses,
         badges=BADGED_KINDS,
         logo_url=store_image_url,
-        categories=category_tree().roots,  # the category grid: level 1
+        categories=shop.library.tree.roots,  # the category grid: level 1
         icon_url=category_icon_url,
-        pinned=pinned_cards(price_viewer(g.actor)),  # 精选
+        pinned=pinned_cards(shop.viewer),  # 精选
         viewer_logged_in=g.actor is not None,
     )
 
