@@ -6,32 +6,53 @@ current and a few flags. A template wraps such a part in
 
     {% call fragment("store-sidebar", here, locale, offered) %} ... {% endcall %}
 
-and every value the part depends on goes into the key: the first render is kept (per app, at
-most MAX_FRAGMENTS of them) and later pages reuse it. Nothing personal may go inside: names,
-counts and tokens stay outside the block.
+and every value the part depends on goes into the key: the first render is kept (per app, the
+MAX_FRAGMENTS used last) and later pages reuse it. Nothing personal may go inside: names and
+tokens stay outside the block; a count shown inside is part of the key.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from flask import Flask, current_app, request
 from markupsafe import Markup
 
-MAX_FRAGMENTS = 2_000  # (portals × pages × languages × flags): a bound, not a working size
+MAX_FRAGMENTS = 2_000  # the ones used last are kept (a filter bar's variants come and go)
+
+
+class Fragments:
+    def __init__(self, size: int = MAX_FRAGMENTS):
+        self.size = size
+        self.kept: OrderedDict[tuple, Markup] = OrderedDict()
+        self.lock = threading.Lock()  # the development server answers in threads
+
+    def get(self, key: tuple) -> Markup | None:
+        with self.lock:
+            html = self.kept.get(key)
+            if html is not None:
+                self.kept.move_to_end(key)
+            return html
+
+    def keep(self, key: tuple, html: Markup) -> None:
+        with self.lock:
+            self.kept[key] = html
+            if len(self.kept) > self.size:
+                self.kept.popitem(last=False)
 
 
 def fragment(*key: Hashable, caller: Callable[[], str]) -> Markup:
-    kept: dict = current_app.extensions["fragments"]
+    kept: Fragments = current_app.extensions["fragments"]
     full_key = (request.script_root, *key)
     html = kept.get(full_key)
     if html is None:
         html = Markup(caller())
-        if len(kept) < MAX_FRAGMENTS:
-            kept[full_key] = html
+        kept.keep(full_key, html)
     return html
 
 
 def register_fragments(app: Flask) -> None:
-    app.extensions["fragments"] = {}
+    app.extensions["fragments"] = Fragments()
     app.add_template_global(fragment, "fragment")
