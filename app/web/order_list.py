@@ -8,17 +8,15 @@ are translated once per page, not once per row.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, String, case, cast, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, String, case, cast, func, select
 from sqlalchemy.orm import aliased
 
 from app.accounts.actor import Actor
 from app.accounts.models import User
 from app.delivery.models import TASK_MACHINE, DeliveryTask
-from app.extensions import db
 from app.ordering.models import Order, OrderItem
 from app.ordering.payment import payment_label
 from app.ordering.search import NEWEST_FIRST, OrderFilter, order_search
@@ -85,7 +83,11 @@ def order_rows_of(
 ) -> Page:
     """A page of the orders matching `where` (which holds the actor's scope), newest first, as
     `OrderRow`s: the rows and the capped count in one statement, the items in one more."""
-    columns = COLUMNS + ((Store.name.label("store_name"),) if store else ())
+    columns = (
+        COLUMNS
+        + ((Store.name.label("store_name"),) if store else ())
+        + ((ITEM_LINES, ITEM_KINDS) if items else ())
+    )
     query = (
         select(*columns)
         .select_from(Order)
@@ -101,47 +103,53 @@ def order_rows_of(
     page = paginate(
         query, per_page, counted=select(Order.id).where(*where), as_rows=True, count_in_rows=True
     )
-    summaries = item_summaries([row.id for row in page.items]) if items else {}
     labels = _Labels()
     page.items = [
         OrderRow(
-            **without_total(row),
+            **{k: v for k, v in without_total(row).items() if k not in ITEM_COLUMNS},
             status_label=labels.of(ORDER_MACHINE.label, row.status),
             payment_label=labels.of(payment_label, row.payment_method),
             task_label=labels.of(TASK_MACHINE.label, row.task_status) if row.task_status else "",
-            items=summaries.get(row.id, ""),
+            items=item_summary(row.item_lines, row.item_kinds) if items else "",
         )
         for row in page.items
     ]
     return page
 
 
-def item_summaries(order_ids: list[int]) -> dict[int, str]:
-    """Each order's first items as "name×quantity", and how many kinds it holds beyond them."""
-    if not order_ids:
-        return {}
-    lines = defaultdict(list)
-    query = (
-        select(OrderItem.order_id, OrderItem.product_name, OrderItem.quantity)
-        .where(OrderItem.order_id.in_(order_ids))
-        .order_by(OrderItem.order_id, OrderItem.id)
+ITEM_COLUMNS = frozenset({"item_lines", "item_kinds"})
+SEPARATOR = "\x1f"  # joins the first items in SQL; the page's own comma replaces it
+
+
+def _first_items() -> ScalarSelect:
+    """The order's first ITEMS_SHOWN items as "name×quantity", joined by SEPARATOR, in SQL."""
+    first = (
+        select((OrderItem.product_name + "×" + cast(OrderItem.quantity, String)).label("line"))
+        .where(OrderItem.order_id == Order.id)
+        .order_by(OrderItem.id)
+        .limit(ITEMS_SHOWN)
+        .correlate(Order)  # the list's row, two levels up; PostgreSQL aggregates a sorted
+        # subquery in its order ("will usually work", its manual; the tests check the order)
+        .subquery()
     )
-    for order_id, name, quantity in db.session.execute(query):
-        lines[order_id].append(f"{name}×{quantity}")
-    comma = _("、")
-    summaries = {}
-    for order_id, shown in lines.items():
-        summary = comma.join(shown[:ITEMS_SHOWN])
-        if len(shown) > ITEMS_SHOWN:
-            summary += " " + _("等 %(n)s 种", n=len(shown))
-        summaries[order_id] = summary
-    return summaries
+    return select(func.aggregate_strings(first.c.line, SEPARATOR)).scalar_subquery()
 
 
-# What the phone lists say of an order's items, summed up in SQL (correlated to the row's order).
+ITEM_LINES = _first_items().label("item_lines")
 ITEM_KINDS = (
     select(func.count()).where(OrderItem.order_id == Order.id).scalar_subquery().label("item_kinds")
 )
+
+
+def item_summary(lines: str | None, kinds: int) -> str:
+    """ "椰子汁×2、米粉×1 等 4 种": the first items in the reader's language."""
+    summary = (lines or "").replace(SEPARATOR, _("、"))
+    if kinds > ITEMS_SHOWN:
+        summary += " " + _("等 %(n)s 种", n=kinds)
+    return summary
+
+
+# What the phone lists say of an order's items, summed up in SQL (correlated to the row's order).
 ITEM_PIECES = (
     select(func.coalesce(func.sum(OrderItem.quantity), 0))
     .where(OrderItem.order_id == Order.id)
