@@ -44,6 +44,7 @@ BOUND_ACTOR = {
     "region_id": "actor_region_id",
 }
 _STATEMENTS: dict[tuple[str, str], Select] = {}
+FACT_PREFIX = "fact_"  # how the figures are named when they ride along in a page's statement
 
 
 def _statement(portal: str, role: str, queries: dict[str, FactQuery]) -> Select:
@@ -64,13 +65,26 @@ class LayoutFacts:
         self._queries = queries
         self._values: dict[str, Any] | None = None
 
+    def _params(self) -> dict[str, Any]:
+        return {name: getattr(self._actor, field) for field, name in BOUND_ACTOR.items()}
+
+    def ride_along(self) -> tuple[list, dict[str, Any]]:
+        """The figures as extra columns for the page's own statement, with their parameters;
+        `take(row)` reads them back, and no statement of their own is needed."""
+        statement = _statement(self._portal, self._actor.role, self._queries)
+        columns = [c.element.label(FACT_PREFIX + c.name) for c in statement.selected_columns]
+        return columns, self._params()
+
+    def take(self, row) -> None:
+        mapping = row._mapping
+        self._values = {name: mapping[FACT_PREFIX + name] for name in self._queries}
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_") or name not in self._queries:
             raise AttributeError(name)
         if self._values is None:
             statement = _statement(self._portal, self._actor.role, self._queries)
-            values = {name: getattr(self._actor, field) for field, name in BOUND_ACTOR.items()}
-            self._values = dict(db.session.execute(statement, values).one()._mapping)
+            self._values = dict(db.session.execute(statement, self._params()).one()._mapping)
         return self._values[name]
 
 

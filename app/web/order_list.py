@@ -23,6 +23,7 @@ from app.ordering.search import NEWEST_FIRST, OrderFilter, order_search
 from app.ordering.states import ORDER_MACHINE
 from app.stores.models import Store
 from app.web.i18n import translate
+from app.web.layout_facts import layout_facts
 from app.web.paging import Page, paginate, without_total
 from app.wholesale.models import Fulfilment
 
@@ -101,7 +102,12 @@ def order_rows_of(
     if store:
         query = query.join(Store, Store.id == Order.store_id)
     page = paginate(
-        query, per_page, counted=select(Order.id).where(*where), as_rows=True, count_in_rows=True
+        query,
+        per_page,
+        counted=select(Order.id).where(*where),
+        as_rows=True,
+        count_in_rows=True,
+        facts=layout_facts(),
     )
     labels = _Labels()
     page.items = [
@@ -181,6 +187,7 @@ def order_rows(query: Select, per_page: int, *columns) -> Page:
         counted=query.with_only_columns(Order.id),
         as_rows=True,
         count_in_rows=True,
+        facts=layout_facts(),
     )
 
 

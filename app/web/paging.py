@@ -16,6 +16,7 @@ from sqlalchemy import Select, func, select
 
 from app.extensions import db
 from app.web.bounds import MAX_PAGE, int_arg
+from app.web.layout_facts import FACT_PREFIX, LayoutFacts
 
 COUNT_CAP = 10_000
 TOTAL_COLUMN = "page_total"  # the capped count, when it rides along with the rows
@@ -58,6 +59,7 @@ def paginate(
     as_rows: bool = False,
     cap: int | None = None,
     count_in_rows: bool = False,
+    facts: LayoutFacts | None = None,
 ) -> Page:
     """The rows of the page asked for by ?page= and what the pager needs to draw itself.
 
@@ -66,7 +68,8 @@ def paginate(
     columns and joins only the page needs); `cap` is where counting stops (COUNT_CAP unless
     given). With `count_in_rows` (rows only) the capped count rides along in the rows' statement
     as a scalar subquery, one round trip instead of two; each row then carries it as the extra
-    column `TOTAL_COLUMN`."""
+    column `TOTAL_COLUMN`. `facts` (rows only): the layout's figures ride along the same way
+    (`without_total` gives a row's own columns)."""
     cap = COUNT_CAP if cap is None else cap
     page = int_arg("page", 1, low=1, high=MAX_PAGE)
     offset = (page - 1) * per_page
@@ -74,8 +77,14 @@ def paginate(
     counting = select(func.count()).select_from(capped_ids)
     if count_in_rows and as_rows:
         query = query.add_columns(counting.scalar_subquery().label(TOTAL_COLUMN))
-    result = db.session.execute(query.limit(per_page + 1).offset(offset))
+    params: dict = {}
+    if facts is not None and as_rows:
+        columns, params = facts.ride_along()
+        query = query.add_columns(*columns)
+    result = db.session.execute(query.limit(per_page + 1).offset(offset), params)
     rows = list(result.all() if as_rows else result.scalars().unique())
+    if facts is not None and as_rows and rows:
+        facts.take(rows[0])
     has_next = len(rows) > per_page
     rows = rows[:per_page]
     if not has_next and (rows or page == 1):  # the last page tells the total by itself
@@ -88,5 +97,9 @@ def paginate(
 
 
 def without_total(row) -> dict:
-    """A row of a `count_in_rows` page as a dict of its own columns."""
-    return {key: value for key, value in row._mapping.items() if key != TOTAL_COLUMN}
+    """A row of a `count_in_rows` (or `facts`) page as a dict of its own columns."""
+    return {
+        key: value
+        for key, value in row._mapping.items()
+        if key != TOTAL_COLUMN and not key.startswith(FACT_PREFIX)
+    }

@@ -167,3 +167,41 @@ def test_the_driver_list_counts_the_pieces_of_each_order(app, client, login, wor
     login(people["driver"])
     page = client.get("/driver/").get_data(as_text=True)
     assert orders["wholesale"].no in page and "共 6 件" in page
+
+
+def _statements_for(client, path: str) -> tuple[str, list[str]]:
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        page = client.get(path).get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return page, statements
+
+
+def test_a_store_list_page_is_the_person_and_one_statement_with_right_figures(client, login, world):
+    """The rows, the items, the capped count and the layout's figures (the newest order, where
+    the new-order alert starts) come back in one statement after the person's own."""
+    orders, people = world
+    login(people["owner"])
+    page, statements = _statements_for(client, "/store/orders")
+    assert len(statements) == 2, statements
+    newest = max(o.id for o in orders.values() if o.store_id == orders["mine"].store_id)
+    assert f"since={newest}" in page  # the alert polls from the newest order, as before
+
+
+def test_the_sales_tab_counts_ride_along_and_count_right(client, login, world):
+    orders, people = world
+    login(people["manager"])
+    page, statements = _statements_for(client, "/sales/?tab=all")
+    assert len(statements) == 2, statements
+    waiting = sum(
+        o.kind == StoreKind.WHOLESALE and o.status == OrderStatus.PENDING_CONFIRM
+        for o in orders.values()
+    )
+    assert waiting >= 1
+    assert f"待确认 {waiting}" in page

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import qrcode
 import qrcode.image.svg
 from flask import Blueprint, abort, g, request, url_for
@@ -16,11 +18,13 @@ from app.ordering.scope import order_for
 from app.ordering.states import MANAGER_LABELS, OrderStatus
 from app.web.access import portal_guard
 from app.web.i18n import translate
+from app.web.layout_facts import layout_fact, layout_facts
 from app.web.order_list import FIRST_ITEM, ITEM_KINDS, order_rows
 from app.web.order_view import order_view
 from app.web.rendering import render_page_or_block, see_other
 from app.wholesale.models import SHIP_METHOD_LABELS, Fulfilment, Region
 from app.wholesale.services import (
+    COUNTED_TABS,
     MANAGER_TABS,
     assign_driver,
     awaits_confirmation,
@@ -28,7 +32,7 @@ from app.wholesale.services import (
     confirm_order,
     drivers_of_region,
     manager_orders,
-    manager_tab_counts,
+    manager_tab_count_query,
     ship_other_way,
 )
 
@@ -57,6 +61,20 @@ def sales_context() -> dict:
     return {"region": region}
 
 
+def _register_tab_counts() -> None:
+    """Each counted tab's number is a layout figure: it rides along in the list's statement."""
+    for status in COUNTED_TABS:
+        layout_fact("sales", f"tab_{status}")(partial(manager_tab_count_query, status=status))
+
+
+_register_tab_counts()
+
+
+def _tab_counts() -> dict[str, int]:
+    facts = layout_facts()
+    return {status: getattr(facts, f"tab_{status}") for status in COUNTED_TABS} if facts else {}
+
+
 @bp.get("/")
 def index():
     tab = request.args.get("tab", OrderStatus.PENDING_CONFIRM)
@@ -72,7 +90,7 @@ def index():
         tab=tab,
         tabs=tabs,
         page=page,
-        counts=manager_tab_counts(g.actor),
+        counts=_tab_counts(),
         all_tab=tab == "all",
     )
 
