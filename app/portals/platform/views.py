@@ -74,7 +74,7 @@ def orders():
         status=200 if valid else 422,
         form=form,
         page=page,
-        stores=all_stores(),
+        stores=tuple(all_stores()),  # hashable: part of the filter bar's fragment key
         kinds=KIND_LABELS,
         statuses=ORDER_MACHINE.labels,
         payment_methods=PAYMENT_METHODS,
