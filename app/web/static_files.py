@@ -104,9 +104,11 @@ class VersionedStatic(WhiteNoise):
         self.current = {f"{prefix}/{name}": version for name, version in build.versions.items()}
 
     def __call__(self, environ, start_response):
-        asked = parse_qs(environ.get("QUERY_STRING", "")).get("v")
-        if asked and self.current.get(environ.get("PATH_INFO", "")) == asked[0]:
-            return super().__call__(environ, start_response)
+        version = self.current.get(environ.get("PATH_INFO", ""))  # a page: None, at once
+        if version is not None:
+            asked = parse_qs(environ.get("QUERY_STRING", "")).get("v")
+            if asked and asked[0] == version:
+                return super().__call__(environ, start_response)
         return self.application(environ, start_response)
 
 
