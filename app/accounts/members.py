@@ -127,7 +127,12 @@ def member_of(user_id: int) -> Member | None:
 
 def profile_due(member: Member | None) -> bool:
     """A wholesale member who must (re)submit the profile before going on (the gate)."""
-    return member is not None and member.status in NOT_SUBMITTED_STATUSES
+    return member is not None and status_due(member.status)
+
+
+def status_due(status: str | None) -> bool:
+    """`profile_due` from the member's status alone (None: not a wholesale member)."""
+    return status in NOT_SUBMITTED_STATUSES
 
 
 def _buyer_only(actor: Actor | None) -> Actor:

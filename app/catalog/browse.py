@@ -402,21 +402,29 @@ def pinned_cards(viewer: PriceViewer, limit: int = PINNED_MAX) -> list[ProductCa
 # ---- one product --------------------------------------------------------------------------
 
 
+def _product_query(level_prices: bool) -> Select:
+    skus = joinedload(Product.skus)
+    if level_prices:
+        skus = skus.joinedload(Sku.level_prices)
+    return (
+        select(Product, Store)
+        .join(Store, Store.id == Product.store_id)
+        .where(Product.id == bindparam("product_id", type_=Integer))
+        .options(skus)
+    )
+
+
+# built once, with and without the level prices; the product id bound
+_PRODUCT = {level_prices: _product_query(level_prices) for level_prices in (True, False)}
+
+
 def product_for_sale(product_id: int, level_prices: bool = True) -> tuple[Product, Store] | None:
     """The product and its store for the detail page, with its SKUs and (unless not needed:
     nobody looking pays them) their level prices, in one statement; None when buyers may not see
     it (unlisted, unapproved, deleted, store deleted). The brand's name is the cached library's
     (`app.catalog.cached_library`)."""
-    skus = joinedload(Product.skus)
-    if level_prices:
-        skus = skus.joinedload(Sku.level_prices)
-    query = (
-        select(Product, Store)
-        .join(Store, Store.id == Product.store_id)
-        .where(Product.id == product_id)
-        .options(skus)
-    )
-    row = db.session.execute(query).unique().first()
+    query = _PRODUCT[level_prices]
+    row = db.session.execute(query, {"product_id": product_id}).unique().first()
     if row is None or not _visible(*row):
         return None
     return row[0], row[1]

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import BinaryIO, Protocol
 
 from flask import current_app
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Integer, Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.actor import Actor
@@ -338,10 +338,19 @@ def review_photo_key(review: Review, n: int, thumb: bool = False) -> str | None:
     return thumb_key(photos[n]) if thumb else photos[n]
 
 
+# built once: the product and the limit are bound parameters
+_PRODUCT_REVIEWS = (
+    _rows_query()
+    .where(Review.product_id == bindparam("product_id", type_=Integer))
+    .limit(bindparam("review_limit", type_=Integer))
+)
+
+
 def product_reviews(product_id: int, limit: int = 10) -> list[ReviewRow]:
     """The newest reviews of a product that are not deleted (the product page shows them)."""
-    query = _rows_query().where(Review.product_id == product_id).limit(limit)
-    return [review_row(row) for row in db.session.execute(query)]
+    values = {"product_id": product_id, "review_limit": limit}
+    rows = db.session.execute(_PRODUCT_REVIEWS, values)
+    return [review_row(row) for row in rows]
 
 
 def product_rating(product_id: int) -> ProductRating:

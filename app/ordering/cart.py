@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Integer, and_, bindparam, case, func, select
+from sqlalchemy.orm import aliased, joinedload
 
-from app.accounts.models import Member
-from app.catalog.models import Product, Sku
+from app.accounts.models import Member, MemberStatus
+from app.catalog.models import Product, Sku, SkuLevelPrice
 from app.catalog.pricing import level_price
 from app.errors import DomainError, InvalidInput, OutOfStock
 from app.extensions import db
@@ -33,11 +33,16 @@ NO_REGION = define("no_region", N_("您的账号尚未分配业务区域，请�
 UNLISTED_IN_CART = define("unlisted_in_cart", N_("「%(product)s」已下架，请从购物车移除后再结算"))
 
 
+def off_sale(listed: bool, deleted_at) -> bool:
+    """A product taken off sale (unlisted or deleted): its cart lines cannot be bought."""
+    return not listed or deleted_at is not None
+
+
 def line_unavailable(line: CartItem) -> bool:
     """A cart line whose product was taken off sale (unlisted or deleted) since it was added:
     the cart shows it as 已下架 and checkout refuses it until the buyer removes it."""
     product = line.sku.product
-    return not product.listed or product.deleted_at is not None
+    return off_sale(product.listed, product.deleted_at)
 
 
 @dataclass
@@ -156,6 +161,63 @@ def cart_of(buyer_id: int) -> Cart:
             groups[store_id] = CartGroup(store, level_id=level_id if wholesale else None)
         groups[store_id].lines.append(line)
     return Cart(list(groups.values()))
+
+
+@dataclass(frozen=True)
+class CartBar:
+    """The bar under a store or product page: what `Cart.line_count` and `Cart.total_fen` say,
+    read without loading the cart's lines, SKUs, products and stores."""
+
+    line_count: int
+    total_fen: int
+
+
+def _cart_bar_query():
+    """Each line's quantity and unit price for this buyer (`CartGroup.unit_price` in SQL: an
+    approved member's level price at a wholesale store, else the base price), whether it is on
+    sale, and its store's delivery fee facts; :buyer_id bound. Built once."""
+    buyer = bindparam("buyer_id", type_=Integer)
+    approved_level = (
+        select(Member.level_id)
+        .where(Member.user_id == buyer, Member.status == MemberStatus.APPROVED)
+        .scalar_subquery()
+    )
+    level = aliased(SkuLevelPrice)
+    unit = case(
+        (Store.kind == StoreKind.WHOLESALE, func.coalesce(level.price_fen, Sku.price_fen)),
+        else_=Sku.price_fen,
+    )
+    return (
+        select(
+            CartItem.quantity,
+            unit.label("unit_fen"),
+            Product.listed,
+            Product.deleted_at,
+            Store.id.label("store_id"),
+            Store.delivery_fee_fen,
+            Store.delivery_fee_tiers,
+        )
+        .join(Sku, Sku.id == CartItem.sku_id)
+        .join(Product, Product.id == Sku.product_id)
+        .join(Store, Store.id == Product.store_id)
+        .outerjoin(level, and_(level.sku_id == Sku.id, level.level_id == approved_level))
+        .where(CartItem.user_id == buyer)
+    )
+
+
+_CART_BAR = _cart_bar_query()
+
+
+def cart_bar(buyer_id: int) -> CartBar:
+    """The cart bar's figures in one narrow statement: the lines, and the goods on sale plus
+    each store's starting delivery fee (what `cart_of(...).total_fen` adds up)."""
+    rows = db.session.execute(_CART_BAR, {"buyer_id": buyer_id}).all()
+    stores = {row.store_id: row for row in rows}
+    goods = sum(
+        row.unit_fen * row.quantity for row in rows if not off_sale(row.listed, row.deleted_at)
+    )
+    fees = sum(starting_fee(store) for store in stores.values())
+    return CartBar(len(rows), goods + fees)
 
 
 def _pack_step(product: Product) -> int:

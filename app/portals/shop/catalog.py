@@ -29,7 +29,7 @@ from app.errors import InvalidInput
 from app.extensions import db
 from app.messages import NOTE
 from app.ordering.cart import add_to_cart
-from app.portals.shop.views import bp, current_cart
+from app.portals.shop.views import bp, current_cart_bar
 from app.stores.models import BUSINESS_STATUS_LABELS, StoreKind
 from app.stores.profile import store_image_url
 from app.stores.services import closed_notice
@@ -189,7 +189,7 @@ def product(product_id: int):
         closed_message=render_message(notice) if notice else "",
         may_buy=notice is None,
         reviews=product_reviews(product.id),
-        cart=current_cart(),
+        cart=current_cart_bar(),
     )
 
 
@@ -220,7 +220,7 @@ def add_product_to_cart(product_id: int):
         return render_page_or_block(
             "shop/product.html",
             "cart_bar",
-            cart=current_cart(),
+            cart=current_cart_bar(),
             added=message,
             product=product,
             corrected=corrected if quantity != form.quantity.data else None,

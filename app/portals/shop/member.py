@@ -17,9 +17,11 @@ from app.accounts.members import (
     member_photo_key,
     profile_due,
     start_membership,
+    status_due,
     submit_profile,
 )
 from app.accounts.models import MEMBER_STATUS_LABELS, Member, MemberStatus
+from app.catalog.cached_library import storefront
 from app.catalog.models import Product
 from app.errors import InvalidInput
 from app.extensions import db
@@ -63,14 +65,25 @@ GATED_ENDPOINTS: dict[str, Callable[[Mapping[str, Any]], bool]] = {
 }
 
 
+def _member_status(endpoint: str) -> str | None:
+    """The member's status, read where the page reads it anyway: 我的 loads the member row (the
+    page then finds it in the session), the store and product pages the storefront's viewer
+    (one statement with the price facts, kept on `g` for the page)."""
+    if endpoint == "shop.me":
+        member = member_of(g.actor.user_id)
+        return member.status if member else None
+    return storefront(g.actor).viewer.member_status
+
+
 @bp.before_request
 def profile_gate():
     """A member whose profile is not sent (or was refused) completes it first. Runs after the
     portal guard (registered before it), so `g.actor` is known; a visitor is never gated."""
-    gated = GATED_ENDPOINTS.get(request.endpoint or "")
+    endpoint = request.endpoint or ""
+    gated = GATED_ENDPOINTS.get(endpoint)
     if gated is None or request.method != "GET" or g.get("actor") is None:
         return None
-    if not profile_due(member_of(g.actor.user_id)) or not gated(request.view_args or {}):
+    if not status_due(_member_status(endpoint)) or not gated(request.view_args or {}):
         return None
     return see_other(url_for("shop.profile"), _("完善资料后可继续访问"), "info")
 

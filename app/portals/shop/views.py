@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, request, url_for
 from flask_babel import gettext as _
 
-from app.accounts.members import price_viewer, shown_prices
+from app.accounts.members import shown_prices
 from app.accounts.services import addresses_of
 from app.catalog.browse import pinned_cards
 from app.catalog.cached_library import storefront
@@ -14,7 +14,7 @@ from app.catalog.services import products_of
 from app.errors import InvalidInput
 from app.extensions import db
 from app.messages import NOTE
-from app.ordering.cart import Cart, add_to_cart, cart_of, set_cart_quantity
+from app.ordering.cart import Cart, CartBar, add_to_cart, cart_bar, cart_of, set_cart_quantity
 from app.stores.mall import DEFAULT_SORT, SORTS, mall_origin, mall_stores
 from app.stores.models import KIND_LABELS, Store, StoreKind
 from app.stores.profile import store_image_url
@@ -35,6 +35,11 @@ BADGED_KINDS = {StoreKind.WHOLESALE: KIND_LABELS[StoreKind.WHOLESALE]}  # the ma
 def current_cart() -> Cart | None:
     """The buyer's cart; None for a visitor."""
     return cart_of(g.actor.user_id) if g.actor else None
+
+
+def current_cart_bar() -> CartBar | None:
+    """The cart bar's figures (lines, total) for a store or product page; None for a visitor."""
+    return cart_bar(g.actor.user_id) if g.actor else None
 
 
 @bp.get("/")
@@ -76,7 +81,7 @@ def store(store_id: int):
         abort(404)
     notice = closed_notice(store)
     products = products_of(store, listed_only=True) if shows_products(store) else []
-    viewer = price_viewer(g.actor)
+    viewer = storefront(g.actor).viewer
     skus = (sku for product in products for sku in product.skus)
     return render_page_or_block(
         "shop/store.html",
@@ -87,7 +92,7 @@ def store(store_id: int):
         prices=shown_prices(skus, viewer, store.kind),  # sku id → fen, None: not for them
         viewer=viewer,
         wholesale=store.kind == StoreKind.WHOLESALE,
-        cart=current_cart(),
+        cart=current_cart_bar(),
     )
 
 
@@ -100,7 +105,9 @@ def add_to_cart_line():
     line = add_to_cart(g.actor.user_id, form.sku_id.data, form.quantity.data)
     store_id = line.sku.product.store_id
     if request.htmx:
-        return render_page_or_block("shop/store.html", "cart_bar", cart=current_cart(), added=True)
+        return render_page_or_block(
+            "shop/store.html", "cart_bar", cart=current_cart_bar(), added=True
+        )
     return see_other(url_for("shop.store", store_id=store_id), _("已加入购物车"))
 
 

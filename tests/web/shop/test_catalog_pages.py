@@ -473,6 +473,46 @@ def test_an_approved_member_of_another_level_pays_the_base_price(client, login, 
     assert "￥60.00" in page_of(client, f"/shop/products/{wholesale_juice.id}")
 
 
+def test_the_product_page_reads_the_member_once_and_the_cart_bar_in_one_narrow_statement(
+    client, login, wholesale_juice
+):
+    """The profile gate asks the storefront's viewer (kept for the page) instead of loading the
+    member row; the cart bar reads its figures without loading the lines: the user, the viewer,
+    the product, its reviews and the bar."""
+    buyer = member(MemberStatus.APPROVED, "金牌会员")
+    rice = on_sale(make_store(delivery_fee_fen=300), "海南鸡饭", price_fen=2800)
+    db.session.add_all(
+        [
+            CartItem(user_id=buyer.id, sku_id=wholesale_juice.skus[0].id, quantity=24),
+            CartItem(user_id=buyer.id, sku_id=rice.skus[0].id, quantity=1),
+        ]
+    )
+    commit()
+    login(buyer)
+    url = f"/shop/products/{wholesale_juice.id}"
+    page_of(client, url)  # reads the tree and brands once
+
+    statements = _statements_for(client, url)
+    page = page_of(client, url)
+
+    assert len(statements) == 5
+    assert not [s for s in statements if s.startswith("SELECT members.")]
+    assert len([s for s in statements if "FROM cart_items" in s]) == 1
+    # 24 × the gold price 55.00 + 28.00 + the same-city store's 3.00 delivery
+    assert "已选 2 种" in page and "￥1,351.00" in page
+
+
+def test_the_cart_bar_of_a_store_page_adds_the_same_figures(client, login, wholesale_juice):
+    buyer = member(MemberStatus.APPROVED, "金牌会员")
+    db.session.add(CartItem(user_id=buyer.id, sku_id=wholesale_juice.skus[0].id, quantity=12))
+    commit()
+    login(buyer)
+
+    page = page_of(client, f"/shop/stores/{wholesale_juice.store_id}")
+
+    assert "已选 1 种" in page and "￥660.00" in page
+
+
 # ---- the product page: specs, packs, purchase ---------------------------------------------------
 
 
