@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, ScalarSelect, Select, String, case, cast, func, select
 from sqlalchemy.orm import aliased
 
 from app.accounts.actor import Actor
 from app.accounts.models import User
 from app.delivery.models import TASK_MACHINE, DeliveryTask
+from app.i18n_markers import N_
 from app.ordering.models import Order, OrderItem
 from app.ordering.payment import payment_label
 from app.ordering.search import NEWEST_FIRST, OrderFilter, order_search
@@ -110,6 +110,7 @@ def order_rows_of(
         facts=layout_facts(),
     )
     labels = _Labels()
+    item_summary = ItemSummary()
     page.items = [
         OrderRow(
             **{k: v for k, v in without_total(row).items() if k not in ITEM_COLUMNS},
@@ -147,12 +148,19 @@ ITEM_KINDS = (
 )
 
 
-def item_summary(lines: str | None, kinds: int) -> str:
-    """ "椰子汁×2、米粉×1 等 4 种": the first items in the reader's language."""
-    summary = (lines or "").replace(SEPARATOR, _("、"))
-    if kinds > ITEMS_SHOWN:
-        summary += " " + _("等 %(n)s 种", n=kinds)
-    return summary
+class ItemSummary:
+    """ "椰子汁×2、米粉×1 等 4 种": an order's first items in the reader's language (the words
+    translated once per page)."""
+
+    def __init__(self):
+        self.comma = translate(N_("、"))
+        self.more = translate(N_("等 %(n)s 种"))
+
+    def __call__(self, lines: str | None, kinds: int) -> str:
+        summary = (lines or "").replace(SEPARATOR, self.comma)
+        if kinds > ITEMS_SHOWN:
+            summary += " " + self.more % {"n": kinds}
+        return summary
 
 
 # What the phone lists say of an order's items, summed up in SQL (correlated to the row's order).
