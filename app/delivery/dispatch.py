@@ -7,11 +7,11 @@ on duty, under the cap, under a lock on the rider's profile), never in a view: t
 a dispatcher of the connected assistant (or platform staff), the task one of the platform's own
 riders' and in a state that allows it, the mode 分配模式.
 
-Until the task machine lists `Role.DISPATCHER` beside staff (moves 待接单 → 已接单 and
-待接单 / 已接单 / 已到店 → 已取消), a dispatcher's move is the same compare-and-set as
-`services._move_task`, made in `_move` below; reassigning is its own compare-and-set on the
-rider (the goods are still in the store), and a dispatcher's cancel hands the order back to the
-store (已发货 → 待发货) so it can ship again.
+The task machine lists `Role.DISPATCHER` beside staff (待接单 → 已接单, and 待接单 / 已接单 /
+已到店 → 已取消): a dispatcher's move is `services._move_task`, the one compare-and-set every
+task move goes through; reassigning is its own compare-and-set on the rider (the goods are
+still in the store), and a dispatcher's cancel hands the order back to the store (已发货 →
+待发货) so it can ship again.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from app.delivery.services import TASK_CHANGED, _move_task
 from app.errors import AlreadyTaken, DomainError, Forbidden, IllegalTransition, InvalidInput
 from app.extensions import db
 from app.i18n_markers import N_
-from app.messages import Message, define
+from app.messages import define
 from app.ordering.events import record_event
 from app.ordering.models import Order
 from app.ordering.scope import contribute_scope
@@ -270,11 +270,6 @@ def _refuse_unless_open(task: DeliveryTask) -> None:
         raise IllegalTransition(ALREADY_PICKED())
 
 
-def _move(task: DeliveryTask, to: str, actor: Actor, note: Message, **values) -> None:
-    """A dispatcher's (or staff's) move of the task machine, which lists their moves."""
-    _move_task(task, to, actor, rider_check=False, note=note, **values)
-
-
 def assign_task(task: DeliveryTask, rider_id: int, actor: Actor) -> bool:
     """Give a waiting task to a rider, or an accepted one (goods still in the store) to another
     rider. The same rider again (a double submit, a colleague's identical choice) is the same
@@ -303,7 +298,15 @@ def assign_task(task: DeliveryTask, rider_id: int, actor: Actor) -> bool:
 def _assign(task: DeliveryTask, rider: User, actor: Actor) -> bool:
     note = ASSIGNED(name=rider.name, phone=rider.phone)
     try:
-        _move(task, T.ACCEPTED, actor, note, rider_id=rider.id, assigned_by_id=actor.user_id)
+        _move_task(
+            task,
+            T.ACCEPTED,
+            actor,
+            rider_check=False,
+            note=note,
+            rider_id=rider.id,
+            assigned_by_id=actor.user_id,
+        )
     except (AlreadyTaken, IllegalTransition):
         db.session.refresh(task)
         if task.rider_id == rider.id:
@@ -363,7 +366,8 @@ def cancel_task(task: DeliveryTask, reason: str, actor: Actor) -> bool:
         return False
     _refuse_unless_open(task)
     try:
-        _move(task, T.CANCELLED, actor, CANCELLED_BY_DISPATCH(reason=reason), cancel_reason=reason)
+        note = CANCELLED_BY_DISPATCH(reason=reason)
+        _move_task(task, T.CANCELLED, actor, rider_check=False, note=note, cancel_reason=reason)
     except (AlreadyTaken, IllegalTransition):
         db.session.refresh(task)
         if task.status == T.CANCELLED:
