@@ -6,7 +6,7 @@ on the rider's profile row, so two tasks arriving at once cannot push a rider ov
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from app.clock import utcnow
 from app.delivery.models import ACTIVE, DeliveryTask, RiderProfile, RiderStatus
@@ -53,20 +53,30 @@ def active_load(rider_id: int) -> int:
     )
 
 
+# The profile row locked until the commit (PostgreSQL; SQLite serialises writers), read fresh
+# (a twin request may have changed it while this one waited on the lock). Built once.
+LOCKED_PROFILE = (
+    select(RiderProfile)
+    .where(RiderProfile.user_id == bindparam("user_id"))
+    .with_for_update(of=RiderProfile)  # not the joined user (PostgreSQL refuses outer joins)
+    .execution_options(populate_existing=True)
+)
+
+
 def lock_profile(rider_id: int) -> RiderProfile | None:
-    """The profile row locked until the commit (PostgreSQL; SQLite serialises writers)."""
-    return db.session.execute(
-        select(RiderProfile)
-        .where(RiderProfile.user_id == rider_id)
-        .with_for_update(of=RiderProfile)  # not the joined user (PostgreSQL refuses outer joins)
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    """The profile row locked until the commit."""
+    return db.session.execute(LOCKED_PROFILE, {"user_id": rider_id}).scalar_one_or_none()
 
 
-def check_can_take(rider_id: int) -> RiderProfile:
+def check_can_take(rider_id: int, locked: RiderProfile | None = None) -> RiderProfile:
     """Approved, on duty and below the cap, checked under the profile's lock; else a refusal
-    naming the rider (the dispatcher reads it on the board, the rider on the card)."""
-    profile = lock_profile(rider_id)
+    naming the rider (the dispatcher reads it on the board, the rider on the card).
+
+    `locked`: the rider's profile as `lock_profile` read it earlier in this same transaction (a
+    rider's grab locks it first thing, with its standing check): not read a second time."""
+    if locked is not None and locked.user_id != rider_id:
+        raise ValueError("the locked profile is another rider's")
+    profile = locked if locked is not None else lock_profile(rider_id)
     name = profile.user.name if profile else ""
     if profile is None or profile.status != RiderStatus.APPROVED or not profile.user.active:
         raise Forbidden(RIDER_NOT_APPROVED(name=name))

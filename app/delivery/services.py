@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.actor import SYSTEM, Actor
@@ -18,11 +19,12 @@ from app.delivery.models import (
     DeliveryTask,
     DispatchMode,
     DispatchSettings,
+    RiderProfile,
     TaskStatus,
 )
 from app.delivery.riders import check_can_take
 from app.delivery.rules import task_commission
-from app.delivery.scope import ASSISTANT, in_pool, tasks_visible_to
+from app.delivery.scope import ASSISTANT, RIDER_TASK, in_pool, tasks_visible_to
 from app.delivery.signals import task_created, task_delivered, task_moved
 from app.delivery.tasks import announce_task
 from app.errors import AlreadyTaken, DomainError, Forbidden, IllegalTransition, InvalidInput
@@ -31,11 +33,11 @@ from app.i18n_markers import N_
 from app.jobs import defer
 from app.messages import Message, define
 from app.ordering.events import record_event
-from app.ordering.models import Order
+from app.ordering.models import Order, OrderItem
 from app.ordering.services import move_order, move_order_once
 from app.ordering.states import ORDER_MACHINE, OrderStatus
 from app.statemachine import MOVE_NOT_ALLOWED
-from app.stores.models import StoreKind
+from app.stores.models import Store, StoreKind
 
 SAME_CITY_ONLY = define("same_city_only", N_("只有同城订单可以选择配送助手"))
 TAKEN = define("taken", N_("已被抢"))
@@ -188,12 +190,13 @@ def may_grab(task: DeliveryTask) -> bool:
     return task.status == TaskStatus.WAITING and task.rider_id is None
 
 
-def grab_task(task: DeliveryTask, actor: Actor) -> bool:
+def grab_task(task: DeliveryTask, actor: Actor, locked: RiderProfile | None = None) -> bool:
     """First rider to accept wins; everyone after is told 已被抢 and nothing changes.
 
     The rider must be allowed to take a task (approved, on duty, under their cap: checked under
     the lock of their profile, so two grabs at once cannot pass the cap together). The winner
-    tapping again (double tap, replay) is no error: returns False.
+    tapping again (double tap, replay) is no error: returns False. `locked`: the rider's profile
+    already locked in this transaction (`riders.lock_profile`), not read again.
     """
     if actor.role != Role.RIDER:
         raise Forbidden(RIDERS_ONLY())
@@ -204,7 +207,7 @@ def grab_task(task: DeliveryTask, actor: Actor) -> bool:
     if task.status != TaskStatus.WAITING:
         raise AlreadyTaken(TAKEN())
     try:
-        check_can_take(actor.user_id)
+        check_can_take(actor.user_id, locked)
     except DomainError:
         db.session.refresh(task)  # waited on the lock behind my own twin tap, which won
         if task.rider_id == actor.user_id:
@@ -231,9 +234,8 @@ def advance_task(task: DeliveryTask, to: str, actor: Actor) -> bool:
         if task.status == to:
             return False  # a twin of this tap won the compare-and-set: same outcome
         raise
-    order = task.order
-    if to == TaskStatus.DELIVERED and order.status == OrderStatus.SHIPPED:
-        move_order(order, OrderStatus.COMPLETED, actor, RIDER_DELIVERED())
+    if to == TaskStatus.DELIVERED and task.order.status == OrderStatus.SHIPPED:  # read on 送达 only
+        move_order(task.order, OrderStatus.COMPLETED, actor, RIDER_DELIVERED())
     return True
 
 
@@ -293,3 +295,73 @@ def active_count(actor: Actor) -> int:
         DeliveryTask.rider_id == actor.user_id, DeliveryTask.status.in_(ACTIVE)
     )
     return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+# ---- the pool's cards, as rows ---------------------------------------------------------------
+
+# How many pieces the order holds, summed in SQL (a card shows "共 n 件商品", never the items).
+PIECES = (
+    select(func.coalesce(func.sum(OrderItem.quantity), 0))
+    .where(OrderItem.order_id == DeliveryTask.order_id)
+    .scalar_subquery()
+    .label("pieces")
+)
+# What a pool card shows: the task, its store (`lat`/`lng` are the store's, for the pickup
+# distance), the order's address, slot and total, and the pieces.
+CARD_COLUMNS = (
+    DeliveryTask.id,
+    DeliveryTask.status,
+    DeliveryTask.commission_fen,
+    DeliveryTask.distance_m,
+    DeliveryTask.rider_id,
+    Store.name.label("store_name"),
+    Store.address.label("store_address"),
+    Store.lat,
+    Store.lng,
+    Order.address,
+    Order.delivery_slot_at,
+    Order.total_fen,
+    PIECES,
+)
+
+
+def as_cards(tasks: Select) -> Select:
+    """The same tasks (the same WHERE and ORDER BY) as the plain rows of their cards: no ORM
+    objects, the store and the order joined (every task has both, so no task is lost)."""
+    return (
+        tasks.with_only_columns(*CARD_COLUMNS)
+        .select_from(DeliveryTask)
+        .join(Store, Store.id == DeliveryTask.store_id)
+        .join(Order, Order.id == DeliveryTask.order_id)
+    )
+
+
+def pool_ids(actor: Actor) -> Select:
+    """The pool's task ids (what its capped count counts, and what the 204 poll compares)."""
+    return pool(actor).with_only_columns(DeliveryTask.id)
+
+
+def card_of(actor: Actor, task_id: int):
+    """One task's card row, in the actor's scope (None outside it): the grab's answer."""
+    query = as_cards(tasks_visible_to(actor).where(DeliveryTask.id == task_id))
+    return db.session.execute(query).one_or_none()
+
+
+# ---- what a rider's tap and grab load ------------------------------------------------------------
+
+# The task alone, in the rider's scope (`scope.task_for`'s WHERE, reused as is): a tap or a grab
+# needs neither the store, nor the order and its items (the order is read on 送达 only), and
+# its rider, when it has one, is the person the request loaded already.
+TASK_TO_TAP = (
+    select(DeliveryTask)
+    .options(lazyload(DeliveryTask.store), lazyload(DeliveryTask.rider))
+    .where(RIDER_TASK.whereclause)
+)
+
+
+def task_to_tap(actor: Actor, task_id: int) -> DeliveryTask | None:
+    """The task a rider taps or grabs, if in their scope (else None: the portal's 404)."""
+    if actor.role != Role.RIDER:
+        raise Forbidden(RIDERS_ONLY())
+    found = db.session.execute(TASK_TO_TAP, {"task_id": task_id, "rider_id": actor.user_id})
+    return found.scalar_one_or_none()

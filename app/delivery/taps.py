@@ -19,7 +19,7 @@ from sqlalchemy import Insert, select, update
 
 from app.accounts.actor import Actor
 from app.clock import utcnow
-from app.delivery.models import DeliveryTask, TaskStatus, TaskTap
+from app.delivery.models import DeliveryTask, RiderProfile, TaskStatus, TaskTap
 from app.delivery.services import advance_task, grab_task
 from app.errors import InvalidInput
 from app.extensions import db
@@ -46,12 +46,14 @@ def valid_key(key: str | None) -> bool:
     return bool(key) and KEY_PATTERN.fullmatch(key) is not None
 
 
-def grab_once(task: DeliveryTask, actor: Actor, key: str) -> Tap:
-    """`grab_task` once per key."""
+def grab_once(
+    task: DeliveryTask, actor: Actor, key: str, locked: RiderProfile | None = None
+) -> Tap:
+    """`grab_task` once per key (`locked`: the rider's profile, locked already)."""
     earlier = _claim(actor, key, task.id, TaskStatus.ACCEPTED)
     if earlier is not None:
         return _replayed(task, earlier)
-    won = grab_task(task, actor)
+    won = grab_task(task, actor, locked)
     return _settle(actor, key, TapOutcome.MOVED if won else TapOutcome.SAME)
 
 

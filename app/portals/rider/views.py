@@ -26,8 +26,18 @@ from app.delivery.models import (
     RiderStatus,
     TaskStatus,
 )
+from app.delivery.riders import lock_profile
 from app.delivery.scope import task_for
-from app.delivery.services import may_grab, next_tap, pool, rider_tasks
+from app.delivery.services import (
+    as_cards,
+    card_of,
+    may_grab,
+    next_tap,
+    pool,
+    pool_ids,
+    rider_tasks,
+    task_to_tap,
+)
 from app.delivery.taps import grab_once, tap_once
 from app.errors import AlreadyTaken, IllegalTransition, InvalidInput
 from app.extensions import db
@@ -50,9 +60,8 @@ POOL_SIZE = 20
 WITH_ITEMS = joinedload(DeliveryTask.order).options(
     lazyload(Order.store), selectinload(Order.items)
 )
-# a card: its task, the store (joined, not a second query), the order and its items
-CARD = (joinedload(DeliveryTask.store), WITH_ITEMS)
 CONFIRM_TAPS = frozenset({TaskStatus.DELIVERED})  # irreversible: a second button confirms
+URL_PLACEHOLDER = 987654321  # stands for a task id in `task_urls`
 POSITION_BUCKET = 200  # the pool's version moves when the rider moved about 500 m (1/200°)
 
 OFF_DUTY = define("rider_off_duty_grab", N_("您已收工，请先开工再抢单"))
@@ -74,7 +83,11 @@ def approved_riders_only():
     actor = g.get("actor")
     if actor is None:
         return None
-    profile = db.session.execute(STANDING, {"user_id": actor.user_id}).scalar_one_or_none()
+    if request.endpoint == "rider.grab":  # the cap is checked under this lock: read it once
+        profile = lock_profile(actor.user_id)
+        g.rider_locked = profile
+    else:
+        profile = db.session.execute(STANDING, {"user_id": actor.user_id}).scalar_one_or_none()
     g.rider = profile
     if profile is None or profile.status != RiderStatus.APPROVED:
         return render_template("rider/standing.html", profile=profile), 403
@@ -88,13 +101,19 @@ def tap_key() -> str:
     return secrets.token_hex(16)
 
 
-@bp.context_processor
-def tap_helpers():
-    """`next_move(task)`: the status the task's next button moves to and the button's verb."""
-    return {"next_move": _next_move}
+@bp.app_template_global("rider_task_urls")
+def task_urls() -> tuple[str, str]:
+    """A task's page and its 抢单 as URL patterns (`{}` for the id): built once a page of cards
+    and formatted per card, not routed twice a card."""
+    return tuple(
+        url_for(endpoint, task_id=URL_PLACEHOLDER).replace(str(URL_PLACEHOLDER), "{}")
+        for endpoint in ("rider.task", "rider.grab")
+    )
 
 
-def _next_move(task: DeliveryTask) -> tuple[str | None, str | None]:
+@bp.app_template_global("rider_next_move")
+def _next_move(task) -> tuple[str | None, str | None]:
+    """The status the task's (or its card row's) next button moves to, and the button's verb."""
     if task.rider_id != g.actor.user_id:
         return None, None
     to = next_tap(task)
@@ -161,20 +180,24 @@ def _pool_page(status: int = 200):
     if not profile.on_duty:
         return render_page_or_block("rider/pool.html", "pool", status=status, off_duty=True)
     position = _position()
-    mine = list(
-        db.session.execute(rider_tasks(g.actor, finished=False).options(*CARD)).unique().scalars()
-    )
+    mine = db.session.execute(as_cards(rider_tasks(g.actor, finished=False))).all()
     seen = request.args.get("seen")
     if seen and request.htmx and not request.htmx.boosted:
-        ids = paginate(pool(g.actor).with_only_columns(DeliveryTask.id), per_page=POOL_SIZE)
-        if _pool_version(ids.items, ids, mine, position, profile) == seen:
+        ids = paginate(pool_ids(g.actor), POOL_SIZE, as_rows=True, count_in_rows=True)
+        if _pool_version([row.id for row in ids.items], ids, mine, position, profile) == seen:
             return "", 204
-    page = paginate(pool(g.actor).options(*CARD), per_page=POOL_SIZE)
-    grabbed = [task for task in mine if task.status == TaskStatus.ACCEPTED]
+    page = paginate(
+        as_cards(pool(g.actor)),
+        POOL_SIZE,
+        counted=pool_ids(g.actor),
+        as_rows=True,
+        count_in_rows=True,
+    )
+    grabbed = [card for card in mine if card.status == TaskStatus.ACCEPTED]
     pickup_m = {}
     if position:
-        for task in [*grabbed, *page.items]:
-            pickup_m[task.id] = distance_m(task.store, *position)
+        for card in [*grabbed, *page.items]:
+            pickup_m[card.id] = distance_m(card, *position)  # the card's lat/lng: the store's
     return render_page_or_block(
         "rider/pool.html",
         "pool",
@@ -187,15 +210,16 @@ def _pool_page(status: int = 200):
         max_active=profile.max_active,
         pickup_m=pickup_m,
         located=position is not None,
-        version=_pool_version([task.id for task in page.items], page, mine, position, profile),
+        version=_pool_version([card.id for card in page.items], page, mine, position, profile),
         poll_seconds=current_app.config["RIDER_POLL_SECONDS"],
+        page_key=secrets.token_hex(8),
     )
 
 
 def _pool_version(
     task_ids: list[int],
     page: Page,
-    mine: list[DeliveryTask],
+    mine: list,
     position: tuple[float, float] | None,
     profile: RiderProfile,
 ) -> str:
@@ -203,7 +227,7 @@ def _pool_version(
     the rider's own tasks and their states, the cap, and roughly where the rider is (the pickup
     distances); a card's other text does not change in the pool."""
     where = tuple(round(x * POSITION_BUCKET) for x in position) if position is not None else None
-    own = [(task.id, task.status) for task in mine]
+    own = [(card.id, card.status) for card in mine]
     shown = (
         f"{task_ids}|{page.page}|{page.total}|{page.has_next}|{own}|{profile.max_active}|{where}"
     )
@@ -239,11 +263,11 @@ def position():
 
 def _grab_or_lose(task_id: int, key: str) -> DeliveryTask | None:
     """The grabbed task, or None when another rider has it (it left this rider's scope)."""
-    task = task_for(g.actor, task_id)
+    task = task_to_tap(g.actor, task_id)
     if task is None:
         return None
     try:
-        grab_once(task, g.actor, key)  # my own second tap is no error
+        grab_once(task, g.actor, key, g.rider_locked)  # my own second tap is no error
     except AlreadyTaken:
         discard_work()
         return None
@@ -259,16 +283,15 @@ def grab(task_id: int):
         raise IllegalTransition(OFF_DUTY())
     task = _grab_or_lose(task_id, form.key.data)
     if request.htmx:  # the card is swapped in place: 抢单成功 (with 到店) or 已被抢
+        card = card_of(g.actor, task.id) if task else None
         position = _position()
-        pickup_m = {task.id: distance_m(task.store, *position)} if task and position else {}
-        return render_page_or_block(
-            "rider/pool.html",
-            "card",
-            status=200 if task else 409,
-            task=task,
+        return render_template(
+            "rider/grab.html",
+            task=card,
             task_id=task_id,
-            pickup_m=pickup_m,
-        )
+            pickup_m={card.id: distance_m(card, *position)} if card and position else {},
+            full=False,
+        ), (200 if card else 409)
     if task is None:
         return see_other(url_for(".index"), _("已被抢"), "error")
     return see_other(url_for(".task", task_id=task.id), _("抢单成功"))
@@ -300,8 +323,11 @@ def task(task_id: int):
 @bp.post("/tasks/<int:task_id>/status")
 def tap(task_id: int):
     """One tap of the big button, once per key; 送达 moves only with its confirming button (a
-    送达 without it shows that button). A repeated tap changes nothing and shows the card again."""
-    task = _task_or_404(task_id)
+    送达 without it shows that button). A repeated tap changes nothing and shows the card again.
+    The card needs the task alone (not its store, order and items)."""
+    task = task_to_tap(g.actor, task_id)
+    if task is None:
+        abort(404)
     form = TapForm()
     if not form.validate_on_submit():
         return render_page_or_block("rider/task.html", "card", status=422, **_card(task, form))

@@ -1,0 +1,110 @@
+"""What the rider's requests cost the database: the pool is a fixed handful of statements however
+many cards it shows (cards are rows, their pieces summed in SQL), and a tap or a grab reads the
+task alone, the rider's profile once."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import event
+
+from app.accounts.models import Role
+from app.delivery.riders import check_can_take, ensure_profile
+from app.delivery.services import grab_task, ship_with_assistant
+from app.extensions import db
+from app.jobs import commit
+from tests.factories import actor_of, make_buyer, make_product, make_user, place_order
+from tests.web.rider.test_rider import HX, grab, pool_card, rider_client, tap
+
+
+def statements_of(send) -> tuple[object, list[str]]:
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        answer = send()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return answer, statements
+
+
+def reading(statements: list[str], table: str) -> list[str]:
+    """The statements that load rows of `table` (not a subquery or EXISTS that consults it)."""
+    return [s for s in statements if s.lstrip().startswith(f"SELECT {table}.")]
+
+
+def test_the_pool_costs_the_same_statements_for_one_card_or_a_full_page(app, login, ship):
+    rider = make_user(Role.RIDER)
+    first = ship()
+    commit()
+    phone = rider_client(app, login, rider)
+    _, alone = statements_of(lambda: phone.get("/rider/"))
+    for _ in range(24):
+        ship()
+    grab_task(first, actor_of(rider))  # one card of the rider's own, with its next tap
+    commit()
+    page, full = statements_of(lambda: phone.get("/rider/"))
+    text = page.get_data(as_text=True)
+    assert text.count('class="card task-card') == 21  # 20 of the pool's page, 1 grabbed
+    assert len(full) == len(alone) <= 4, full
+    assert reading(full, "order_items") == []  # the pieces are summed in the cards' statement
+
+
+def test_a_pool_card_counts_every_piece_of_the_order(app, login, store):
+    owner = make_user(Role.STORE_STAFF, store=store)
+    product = make_product(store, "椰子鸡", price_fen=5000)
+    task = ship_with_assistant(place_order(make_buyer(), product, 3), actor_of(owner))
+    rider = make_user(Role.RIDER)
+    commit()
+    page = rider_client(app, login, rider).get("/rider/").get_data(as_text=True)
+    assert "共 3 件商品" in pool_card(page, task)
+
+
+def test_a_tap_reads_the_task_alone_and_the_profile_once(app, login, ship):
+    task = ship()
+    rider = make_user(Role.RIDER)
+    commit()
+    phone = rider_client(app, login, rider)
+    assert grab(phone, task, headers=HX).status_code == 200
+    task = SimpleNamespace(id=task.id)  # read here, not while the tap's statements are recorded
+    answer, statements = statements_of(lambda: tap(phone, task, "arrived", headers=HX))
+    assert answer.status_code == 200 and "取单" in answer.get_data(as_text=True)
+    assert reading(statements, "orders") == [] and reading(statements, "order_items") == []
+    assert reading(statements, "stores") == []
+    assert len(reading(statements, "rider_profiles")) == 1
+
+
+def test_a_grab_reads_the_profile_once_under_its_lock(app, login, ship):
+    task = ship()
+    rider = make_user(Role.RIDER)
+    commit()
+    phone = rider_client(app, login, rider)
+    answer, statements = statements_of(lambda: grab(phone, task, headers=HX))
+    assert answer.status_code == 200 and "抢单成功" in answer.get_data(as_text=True)
+    [profile] = reading(statements, "rider_profiles")
+    if db.engine.dialect.name == "postgresql":
+        assert "FOR UPDATE OF rider_profiles" in profile
+    assert "共 2 件商品" in pool_card(answer.get_data(as_text=True), task)
+
+
+def test_a_lost_grab_reads_no_order_nor_items(app, login, ship):
+    task = ship()
+    rider, other = make_user(Role.RIDER), make_user(Role.RIDER)
+    commit()
+    grab_task(task, actor_of(other))
+    commit()
+    phone = rider_client(app, login, rider)
+    answer, statements = statements_of(lambda: grab(phone, task, headers=HX))
+    assert answer.status_code == 409 and "已被抢" in answer.get_data(as_text=True)
+    assert reading(statements, "orders") == [] and reading(statements, "order_items") == []
+
+
+def test_the_cap_check_refuses_a_profile_locked_for_another_rider(app):
+    rider, other = make_user(Role.RIDER), make_user(Role.RIDER)
+    profile = ensure_profile(other.id, on_duty=True)
+    with pytest.raises(ValueError):
+        check_can_take(rider.id, locked=profile)
