@@ -28,7 +28,7 @@ import select
 
 from flask import Flask, current_app, request
 from sqlalchemy import event
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 
 from app.extensions import db
 
@@ -86,9 +86,14 @@ def register_db_connections(app: Flask) -> None:
     def reads_only() -> None:
         # (a test that holds its session open across requests may already be in a transaction)
         if request.method in SAFE_METHODS and not db.session().in_transaction():
-            db.session.connection(
-                execution_options=streaming if _wants_a_transaction() else options
-            )
+            try:
+                db.session.connection(
+                    execution_options=streaming if _wants_a_transaction() else options
+                )
+            except SQLAlchemyError:
+                # the database is down: the view answers as it does then (/healthz says so)
+                db.session.rollback()
+                return
             request.environ[ENVIRON_KEY] = True
 
     @app.teardown_request

@@ -109,3 +109,12 @@ def test_healthz_reports_database_and_redis(client, app_factory, redis_url):
     assert with_redis.get_json()["redis"] == "ok"
     broken = app_factory(REDIS_URL="redis://127.0.0.1:1/0").test_client().get("/healthz")
     assert broken.status_code == 503
+
+
+def test_healthz_says_the_database_is_down_instead_of_failing(app, app_factory):
+    """A GET takes its read connection before the view; with the database down that must not
+    turn the monitors' page into a 500."""
+    down = app_factory(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://postgres@127.0.0.1:1/gone")
+    answer = down.test_client().get("/healthz")
+    assert answer.status_code == 503
+    assert answer.get_json()["database"].startswith("error: ")
