@@ -8,6 +8,7 @@ from flask import Flask, g
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
+from jinja2 import pass_context
 from markupsafe import Markup
 
 from app.accounts.models import ROLE_LABELS
@@ -104,20 +105,37 @@ def csrf_field() -> Markup:
     return Markup('<input type="hidden" name="csrf_token" value="%s">') % generate_csrf()
 
 
+def in_the_readers_language(words):
+    """A filter whose answer depends on the request's language. Jinja computes a plain filter
+    of a constant (`"waiting" | task_status`) once, when it compiles the template, in whatever
+    language that request had, and every later reader got those words; a filter that takes the
+    template context is never folded."""
+
+    @pass_context
+    def filter_(_context, value, *args, **kwargs):
+        return words(value, *args, **kwargs)
+
+    filter_.__name__ = filter_.__qualname__ = words.__name__
+    return filter_
+
+
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(format_fen, "money")
     app.add_template_filter(local_time, "local_time")
-    app.add_template_filter(slot_label, "slot_label")
-    app.add_template_filter(payment_label, "payment_label")
-    app.add_template_filter(delivery_label, "delivery_label")
-    app.add_template_filter(order_status, "order_status")
-    app.add_template_filter(task_status, "task_status")
-    app.add_template_filter(manager_label, "manager_label")
-    app.add_template_filter(task_action, "task_action")
-    app.add_template_filter(render_message, "message")
-    app.add_template_filter(role_label, "role_label")
-    app.add_template_filter(portal_label, "portal_label")
-    app.add_template_filter(translate, "translated")
+    for name, words in (
+        ("slot_label", slot_label),
+        ("payment_label", payment_label),
+        ("delivery_label", delivery_label),
+        ("order_status", order_status),
+        ("task_status", task_status),
+        ("manager_label", manager_label),
+        ("task_action", task_action),
+        ("message", render_message),
+        ("role_label", role_label),
+        ("portal_label", portal_label),
+        ("translated", translate),
+    ):
+        app.add_template_filter(in_the_readers_language(words), name)
     app.add_template_global(icon, "icon")
     app.add_template_global(store_image_url, "store_image_url")
     app.add_template_global(starting_fee, "starting_fee")
