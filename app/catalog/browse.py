@@ -17,18 +17,17 @@ from sqlalchemy import (
     Integer,
     Row,
     Select,
-    and_,
     bindparam,
     case,
     func,
     null,
     select,
 )
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import joinedload
 
 from app.accounts.members import PriceViewer, shown_price
 from app.catalog.models import AuditStatus, Brand, Category, OutsiderPrices, Product, Sku
-from app.catalog.models import SkuLevelPrice as LevelPrice
+from app.catalog.pricing import level_price_sql
 from app.extensions import db
 from app.i18n_markers import N_
 from app.money import parse_yuan
@@ -226,14 +225,11 @@ def _price_column(viewer: PriceViewer, aggregate=func.min):
     platform's setting. A correlated subquery of the product's SKUs."""
     wholesale = Store.kind == StoreKind.WHOLESALE
     if viewer.wholesale:
-        level = aliased(LevelPrice)
-        price = case(
-            (wholesale, func.coalesce(level.price_fen, Sku.price_fen)), else_=Sku.price_fen
-        )
+        priced = level_price_sql(_LEVEL)
         skus = (
-            select(aggregate(price))
+            select(aggregate(priced.price))
             .select_from(Sku)
-            .outerjoin(level, and_(level.sku_id == Sku.id, level.level_id == _LEVEL))
+            .outerjoin(priced.level, priced.onclause)
         )
     else:
         outsiders = (

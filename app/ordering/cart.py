@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Integer, and_, bindparam, case, func, select
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy import Integer, bindparam, select
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import Member, MemberStatus
-from app.catalog.models import Product, Sku, SkuLevelPrice
-from app.catalog.pricing import level_price
+from app.catalog.models import Product, Sku
+from app.catalog.pricing import level_price, level_price_sql
 from app.errors import DomainError, InvalidInput, OutOfStock
 from app.extensions import db
 from app.i18n_markers import N_
@@ -182,15 +182,11 @@ def _cart_bar_query():
         .where(Member.user_id == buyer, Member.status == MemberStatus.APPROVED)
         .scalar_subquery()
     )
-    level = aliased(SkuLevelPrice)
-    unit = case(
-        (Store.kind == StoreKind.WHOLESALE, func.coalesce(level.price_fen, Sku.price_fen)),
-        else_=Sku.price_fen,
-    )
+    priced = level_price_sql(approved_level)
     return (
         select(
             CartItem.quantity,
-            unit.label("unit_fen"),
+            priced.price.label("unit_fen"),
             Product.listed,
             Product.deleted_at,
             Store.id.label("store_id"),
@@ -200,7 +196,7 @@ def _cart_bar_query():
         .join(Sku, Sku.id == CartItem.sku_id)
         .join(Product, Product.id == Sku.product_id)
         .join(Store, Store.id == Product.store_id)
-        .outerjoin(level, and_(level.sku_id == Sku.id, level.level_id == approved_level))
+        .outerjoin(priced.level, priced.onclause)
         .where(CartItem.user_id == buyer)
     )
 
