@@ -33,7 +33,8 @@ from app.i18n_markers import N_
 from app.jobs import defer
 from app.messages import Message, define
 from app.ordering.events import record_event
-from app.ordering.models import Order, OrderItem
+from app.ordering.models import Order
+from app.ordering.search import pieces_of
 from app.ordering.services import move_order, move_order_once
 from app.ordering.states import ORDER_MACHINE, OrderStatus
 from app.statemachine import MOVE_NOT_ALLOWED
@@ -299,13 +300,8 @@ def active_count(actor: Actor) -> int:
 
 # ---- the pool's cards, as rows ---------------------------------------------------------------
 
-# How many pieces the order holds, summed in SQL (a card shows "共 n 件商品", never the items).
-PIECES = (
-    select(func.coalesce(func.sum(OrderItem.quantity), 0))
-    .where(OrderItem.order_id == DeliveryTask.order_id)
-    .scalar_subquery()
-    .label("pieces")
-)
+# How many pieces the order holds (a card shows "共 n 件商品", never the items).
+PIECES = pieces_of(DeliveryTask.order_id).label("pieces")
 # What a pool card shows: the task, its store (`lat`/`lng` are the store's, for the pickup
 # distance), the order's address, slot and total, and the pieces.
 CARD_COLUMNS = (

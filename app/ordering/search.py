@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, func, or_, select
 
 from app.accounts.actor import Actor
 from app.accounts.models import User
 from app.clock import local_day_start
 from app.extensions import db
-from app.ordering.models import Order
+from app.ordering.models import Order, OrderItem
 from app.ordering.scope import order_scope, orders_visible_to
 
 
@@ -61,8 +61,14 @@ def latest_order_query(actor: Actor) -> Select:
     return orders_visible_to(actor).with_only_columns(func.max(Order.id))
 
 
-def latest_order_id(actor: Actor) -> int:
-    return db.session.scalar(latest_order_query(actor)) or 0
+def pieces_of(order_id) -> ScalarSelect:
+    """How many pieces an order holds, summed in SQL, correlated to `order_id` (the list's
+    `Order.id`, a task's `DeliveryTask.order_id`): a card says "共 n 件" without its items."""
+    return (
+        select(func.coalesce(func.sum(OrderItem.quantity), 0))
+        .where(OrderItem.order_id == order_id)
+        .scalar_subquery()
+    )
 
 
 def count_new_orders(actor: Actor, since: int) -> int:

@@ -19,7 +19,7 @@ from app.delivery.models import TASK_MACHINE, DeliveryTask
 from app.i18n_markers import N_
 from app.ordering.models import Order, OrderItem
 from app.ordering.payment import payment_label
-from app.ordering.search import NEWEST_FIRST, OrderFilter, order_search
+from app.ordering.search import NEWEST_FIRST, OrderFilter, order_search, pieces_of
 from app.ordering.states import ORDER_MACHINE
 from app.stores.models import Store
 from app.web.i18n import translate
@@ -164,12 +164,7 @@ class ItemSummary:
 
 
 # What the phone lists say of an order's items, summed up in SQL (correlated to the row's order).
-ITEM_PIECES = (
-    select(func.coalesce(func.sum(OrderItem.quantity), 0))
-    .where(OrderItem.order_id == Order.id)
-    .scalar_subquery()
-    .label("item_pieces")
-)
+ITEM_PIECES = pieces_of(Order.id).label("item_pieces")
 FIRST_ITEM = (  # "椰子汁 1L×12 × 3": the first item's name, spec and quantity
     select(
         OrderItem.product_name
