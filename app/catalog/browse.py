@@ -36,9 +36,11 @@ from app.web.bounds import MAX_PAGE, int_arg
 from app.web.paging import Page
 
 PER_PAGE = 20
-# A shelf counts its products up to here ("共 1000+ 件商品"): a buyer pages, never reads the exact
-# number of a big category, and counting stops after reading this many index entries.
-SHELF_COUNT_CAP = 1000
+# A shelf counts its products up to here ("共 200+ 件商品", ten pages): a buyer pages or narrows
+# the search, never reads the exact number of a big category, and counting stops after this many
+# matches. Every page pays for the count: at 1,000 a search for 椰子 over 100,000 products spent
+# 3.7 ms of PostgreSQL's time counting, more than the rest of the statement.
+SHELF_COUNT_CAP = 200
 PINNED_MAX = 10  # the home page's 精选 strip
 HOT_CATEGORIES = 12  # the empty search page
 MAX_PRICE_FEN = 100_000_000  # a price filter beyond ￥1,000,000 means "no limit"

@@ -39,7 +39,10 @@ class Order(db.Model):
     __table_args__ = (
         Index("ix_orders_created", "created_at", "id"),
         Index("ix_orders_store_created", "store_id", "created_at", "id"),
-        Index("ix_orders_region_status", "region_id", "status"),
+        # a region's lists (the sales manager's tabs, the driver's 待送达) read one status of
+        # one region in their own order straight off these, and stop at a page
+        Index("ix_orders_region_status_created", "region_id", "status", "created_at", "id"),
+        Index("ix_orders_region_status_shipped", "region_id", "status", "shipped_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -67,6 +67,22 @@ def _check_socket(dbapi_connection, _record, _proxy) -> None:
         raise DisconnectionError("the server closed the connection while it was idle")
 
 
+def _planner_settings(random_page_cost: float):
+    """A new PostgreSQL connection plans with this app's page costs (config.py says why)."""
+
+    def apply(dbapi_connection, _record) -> None:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True  # a SET outside any transaction stays for the session
+        try:
+            dbapi_connection.execute(
+                "SELECT set_config('random_page_cost', %s, false)", (str(random_page_cost),)
+            )
+        finally:
+            dbapi_connection.autocommit = autocommit
+
+    return apply
+
+
 def _refuse_writes(conn, _cursor, statement, _params, _context, _many) -> None:
     if conn.get_execution_options().get(READS_ONLY) and WRITE.match(statement):
         raise WriteInARead(f"{request.method} {request.path} tried to write: {statement[:80]}")
@@ -78,6 +94,9 @@ def register_db_connections(app: Flask) -> None:
     postgres = engine.dialect.name == "postgresql"
     if postgres:
         event.listen(engine, "checkout", _check_socket)
+        page_cost = app.config.get("POSTGRES_RANDOM_PAGE_COST")
+        if page_cost:
+            event.listen(engine, "connect", _planner_settings(float(page_cost)))
     event.listen(engine, "before_cursor_execute", _refuse_writes)
     options = {READS_ONLY: True, **({"isolation_level": "AUTOCOMMIT"} if postgres else {})}
     streaming = {READS_ONLY: True}
