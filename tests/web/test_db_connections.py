@@ -88,3 +88,23 @@ def test_a_connection_the_server_closed_is_replaced_before_the_request_uses_it(o
     for _ in range(3):
         answer = owner_client.get("/store/printer")
         assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+
+
+def test_connections_plan_with_ssd_page_costs(app):
+    """The driver's 待送达 at 100,000 orders read every fulfilment of the driver with the
+    server's default of 4 (bench); the app's connections plan with its own setting."""
+    assert app.config["POSTGRES_RANDOM_PAGE_COST"] == "1.1"
+    with app.app_context():
+        assert db.session.scalar(text("SHOW random_page_cost")) == "1.1"
+        db.session.rollback()
+
+
+def test_an_empty_page_cost_leaves_the_servers_setting(app_factory, database_url):
+    other = app_factory(POSTGRES_RANDOM_PAGE_COST="")
+    server_default = create_engine(database_url)
+    with server_default.connect() as conn:
+        expected = conn.scalar(text("SHOW random_page_cost"))
+    server_default.dispose()
+    with other.app_context():
+        assert db.session.scalar(text("SHOW random_page_cost")) == expected != "1.1"
+        db.session.rollback()
