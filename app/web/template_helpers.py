@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, g
+from flask import Flask, g, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
@@ -32,6 +32,15 @@ from app.wholesale.models import Region
 def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
     local = to_local(value)
     return local.strftime(fmt) if local else ""
+
+
+ID_STANDIN = 987654321  # stands for a row's id in `url_pattern`
+
+
+def url_pattern(endpoint: str, key: str, **values) -> str:
+    """The URL of `endpoint` with `{}` where the row's `key` goes ("/store/orders/{}"): a list
+    routes once a page and formats it per row (`pattern.format(row.id)`), not once a row."""
+    return url_for(endpoint, **{key: ID_STANDIN}, **values).replace(str(ID_STANDIN), "{}")
 
 
 # The labels below are Chinese msgids kept in the domain (marked with N_); they are translated
@@ -137,6 +146,7 @@ def register_template_helpers(app: Flask) -> None:
     ):
         app.add_template_filter(in_the_readers_language(words), name)
     app.add_template_global(icon, "icon")
+    app.add_template_global(url_pattern, "url_pattern")
     app.add_template_global(store_image_url, "store_image_url")
     app.add_template_global(starting_fee, "starting_fee")
     app.add_template_global(buyer_words, "buyer_words")

@@ -61,7 +61,6 @@ WITH_ITEMS = joinedload(DeliveryTask.order).options(
     lazyload(Order.store), selectinload(Order.items)
 )
 CONFIRM_TAPS = frozenset({TaskStatus.DELIVERED})  # irreversible: a second button confirms
-URL_PLACEHOLDER = 987654321  # stands for a task id in `task_urls`
 POSITION_BUCKET = 200  # the pool's version moves when the rider moved about 500 m (1/200°)
 
 OFF_DUTY = define("rider_off_duty_grab", N_("您已收工，请先开工再抢单"))
@@ -99,16 +98,6 @@ def tap_key() -> str:
     """A fresh key for each tap form on the page (what a tap carries when JavaScript is off); a
     global, so the rider's macros are imported without the page's context (and cached)."""
     return secrets.token_hex(16)
-
-
-@bp.app_template_global("rider_task_urls")
-def task_urls() -> tuple[str, str]:
-    """A task's page and its 抢单 as URL patterns (`{}` for the id): built once a page of cards
-    and formatted per card, not routed twice a card."""
-    return tuple(
-        url_for(endpoint, task_id=URL_PLACEHOLDER).replace(str(URL_PLACEHOLDER), "{}")
-        for endpoint in ("rider.task", "rider.grab")
-    )
 
 
 @bp.app_template_global("rider_next_move")
