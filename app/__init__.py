@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_babel import gettext
-from sqlalchemy import bindparam, event, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import event
 
 from app import (
     models,  # noqa: F401  (every table known to Alembic and the mapper)
     subscribers,  # noqa: F401  (every domain's reactions to other domains' events)
 )
-from app.accounts.models import RoleGrant, User
 from app.cli import register_commands
 from app.config import BASE_DIR, Config
 from app.extensions import csrf, db, htmx, limiter, login_manager, migrate
@@ -23,6 +21,7 @@ from app.web.db_connections import register_db_connections
 from app.web.errors import commit_failed, register_error_handlers
 from app.web.fragments import register_fragments
 from app.web.i18n import init_babel
+from app.web.person import load_person
 from app.web.security import init_security
 from app.web.static_files import register_static_files
 from app.web.template_helpers import register_template_helpers
@@ -90,33 +89,7 @@ def register_login(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = N_("请先登录")
     login_manager.localize_callback = gettext  # translated when it is flashed
-    login_manager.user_loader(_load_user)
-
-
-# Built once: the statement is the same on every request, only its two parameters change.
-LOAD_USER = (
-    select(User)
-    .options(
-        joinedload(User.grants).options(joinedload(RoleGrant.store), joinedload(RoleGrant.region))
-    )
-    .where(
-        User.id == bindparam("user_id"),
-        User.session_version == bindparam("version"),
-        User.active,
-    )
-)
-
-
-def _load_user(session_id: str) -> User | None:
-    """The person and their roles in one query (every portal guard reads the grants; each
-    grant's store or region comes along for the layout), if the session is still valid: it holds
-    `<id>:<session version>` (User.get_id), and logging out, being disabled or losing a role
-    moves the version on, so an older cookie loads nobody."""
-    user_id, _, version = session_id.partition(":")
-    if not (user_id.isdecimal() and version.isdecimal()):
-        return None
-    found = db.session.execute(LOAD_USER, {"user_id": int(user_id), "version": int(version)})
-    return found.unique().scalar_one_or_none()
+    login_manager.user_loader(load_person)
 
 
 def register_i18n(app: Flask) -> None:

@@ -66,7 +66,7 @@ class User(UserMixin, db.Model):
     referral_code: Mapped[str | None] = mapped_column(String(16), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
     # Moves on when the person logs out, is disabled or loses a role: every session made
-    # before then stops loading them (see get_id and app._load_user).
+    # before then stops loading them (see get_id and app.web.person).
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     # points balance; every change is a promotions.PointEntry
     points: Mapped[int] = mapped_column(default=0, server_default="0")

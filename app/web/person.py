@@ -1,0 +1,132 @@
+"""Who the session's person is, on every request, for the price of one narrow statement.
+
+The session holds `<id>:<session version>` (User.get_id). Logging out, being disabled or losing
+a role moves the version on, so an older cookie loads nobody. Every portal reads the person with
+their grants and each grant's store or region (the guard, the layout, the role switcher), and
+building those objects from a wide joined row was the biggest single cost of a small request.
+
+On PostgreSQL each process keeps a detached copy of that graph per person, with a stamp: the
+`xmin` of every row in it (the person's, each grant's, each grant's store and region). PostgreSQL
+gives a row a new `xmin` whenever it is written, and a grant added or removed changes the list,
+so the stamp read on each request (one statement, no objects built) differs as soon as anything
+the copy holds has changed, in any process. Same stamp: the copy is merged into the request's
+session without a query (`merge(load=False)`); else the person is loaded again and the copy
+renewed. The same statement checks the version and `active`, so a disabled person or an old
+session is out on the very next request, as before.
+
+SQLite has no `xmin`: there the person is loaded on every request (development and tests).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from threading import Lock
+
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.orm import Session, joinedload
+
+from app.accounts.models import RoleGrant, User
+from app.extensions import db
+
+# The person, their roles, each role's store or region: the tables the stamp covers.
+LOAD_USER = (
+    select(User)
+    .options(
+        joinedload(User.grants).options(joinedload(RoleGrant.store), joinedload(RoleGrant.region))
+    )
+    .where(
+        User.id == bindparam("user_id"),
+        User.session_version == bindparam("version"),
+        User.active,
+    )
+)
+STAMPED_TABLES = frozenset({"users", "role_grants", "stores", "regions"})
+
+STAMP = text(
+    """
+    SELECT u.session_version, u.active, u.xmin::text || '|' || coalesce((
+        SELECT string_agg(
+            g.id || ':' || g.xmin::text || ':' || coalesce(s.xmin::text, '-')
+                || ':' || coalesce(r.xmin::text, '-'),
+            ',' ORDER BY g.id)
+        FROM role_grants g
+        LEFT JOIN stores s ON s.id = g.store_id
+        LEFT JOIN regions r ON r.id = g.region_id
+        WHERE g.user_id = u.id), '') AS stamp
+    FROM users u
+    WHERE u.id = :user_id
+    """
+)
+
+KEPT = 2_000  # people per process; the least recently seen are dropped first
+
+
+class People:
+    """The per-process copies: user id -> (stamp, detached User with grants, stores, regions)."""
+
+    def __init__(self, size: int = KEPT):
+        self.size = size
+        self._copies: OrderedDict[int, tuple[str, User]] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, user_id: int, stamp: str) -> User | None:
+        with self._lock:
+            found = self._copies.get(user_id)
+            if found is None or found[0] != stamp:
+                return None
+            self._copies.move_to_end(user_id)
+            return found[1]
+
+    def keep(self, user_id: int, stamp: str, copy: User) -> None:
+        with self._lock:
+            self._copies[user_id] = (stamp, copy)
+            self._copies.move_to_end(user_id)
+            while len(self._copies) > self.size:
+                self._copies.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._copies.clear()
+
+
+people = People()
+
+
+def load_person(session_id: str) -> User | None:
+    """The session's person and their roles, if the session is still valid."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdecimal() and version.isdecimal()):
+        return None
+    values = {"user_id": int(user_id), "version": int(version)}
+    session = db.session()
+    if session.get_bind().dialect.name != "postgresql" or _in_the_session(session, values):
+        return _load(session, values)
+    row = session.execute(STAMP, {"user_id": values["user_id"]}).first()
+    if row is None or row.session_version != values["version"] or not row.active:
+        return None
+    copy = people.get(values["user_id"], row.stamp)
+    if copy is None:
+        copy = _detached_copy(session, values)
+        if copy is None:  # changed between the two statements: the next request looks again
+            return _load(session, values)
+        people.keep(values["user_id"], row.stamp, copy)
+    return session.merge(copy, load=False)
+
+
+def _load(session: Session, values: dict) -> User | None:
+    return session.execute(LOAD_USER, values).unique().scalar_one_or_none()
+
+
+def _in_the_session(session: Session, values: dict) -> bool:
+    """A person already in this session (a test holding its session across requests) is read
+    as before: merging a copy over it could overwrite what that session changed."""
+    return session.identity_map.get(session.identity_key(User, values["user_id"])) is not None
+
+
+def _detached_copy(session: Session, values: dict) -> User | None:
+    """The person loaded in a session of its own on the request's connection, then let go of:
+    the copy keeps what was loaded, and no request's rollback or commit ever expires it."""
+    with Session(bind=session.connection()) as own:
+        copy = _load(own, values)
+        own.expunge_all()
+    return copy
