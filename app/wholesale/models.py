@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from app.clock import utcnow
@@ -39,6 +39,9 @@ class Fulfilment(db.Model):
     """The wholesale fulfilment of one order."""
 
     __tablename__ = "fulfilments"
+    # a driver's list keeps the region's orders that are theirs: one probe of this per order,
+    # answered by the index alone (the key's own index would read each row for the driver)
+    __table_args__ = (Index("ix_fulfilments_order_driver", "order_id", "driver_id"),)
 
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), primary_key=True)
     confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
