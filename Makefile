@@ -9,7 +9,7 @@ PORT ?= 5000
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 DADA_STANDIN_PORT ?= 8803
 
-.PHONY: install assets translations messages run serve test test-sqlite test-postgres lint format bench chromium clean dada-standin
+.PHONY: install assets translations messages run serve test test-sqlite test-postgres lint format bench chromium services clean dada-standin
 
 .venv/bin/python:
 	python3 -m venv .venv
@@ -89,10 +89,14 @@ format: .stamp-python
 	.venv/bin/ruff check --fix .
 	.venv/bin/ruff format .
 
-test-sqlite: install chromium
+test-sqlite: install chromium services
 	$(PY) -m pytest -n 2 -q --db=sqlite -m "not postgres"
 
-test-postgres: install
+# PostgreSQL and Redis for the suite: started when down, installed when missing (never skipped).
+services:
+	@scripts/services.sh
+
+test-postgres: install services
 	$(PY) -m pytest -n 2 -q --db=postgres -m "not browser"
 
 # Lint, then the suite on SQLite (with the browser flows, without the postgres-only tests) and
