@@ -16,13 +16,14 @@ redis_up() { redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; }
 if ! pg_up; then
   if ! command -v pg_ctlcluster >/dev/null || [ -z "$(ls /etc/postgresql 2>/dev/null)" ]; then
     apt_install postgresql
-    version="$(ls /etc/postgresql | sort -V | tail -1)"
+    installed=1
+  fi
+  version="$(ls /etc/postgresql | sort -V | tail -1)"
+  if [ -n "${installed:-}" ]; then
     # a cluster we installed: trust local TCP connections, as the suite's URL expects
-    hba="/etc/postgresql/$version/main/pg_hba.conf"
-    sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
+    sed -i '1i host all all 127.0.0.1/32 trust' "/etc/postgresql/$version/main/pg_hba.conf"
   fi
   echo "PostgreSQL is down; starting it"
-  version="$(ls /etc/postgresql | sort -V | tail -1)"
   pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
   for _ in $(seq 1 30); do pg_up && break; sleep 1; done
 fi

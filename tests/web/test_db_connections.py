@@ -16,10 +16,8 @@ from tests.factories import PASSWORD, make_store, make_user
 
 pytestmark = pytest.mark.postgres
 
-LEFT = text(
-    "SELECT count(*) FROM pg_stat_activity"
-    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-)
+# the other backends of this test's database: the app's pooled connections
+OTHERS = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
 
 
 @pytest.fixture
@@ -80,24 +78,22 @@ def test_a_connection_the_server_closed_is_replaced_before_the_request_uses_it(o
     # the server ends every pooled connection of this database (a restart, an idle timeout)
     admin = create_engine(db.engine.url).connect()  # not one of the app's connections
     try:
-        ended = admin.execute(
-            text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        ).scalar()
+        ended = admin.execute(text(f"SELECT count(pg_terminate_backend(pid)) {OTHERS}")).scalar()
         admin.commit()
         # pg_terminate_backend only signals: wait until those backends have said goodbye, as
         # after a restart or an idle timeout (a connection cut while a request is on its way
         # to it is the case the module docstring says costs that request)
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and admin.execute(LEFT).scalar():
-            admin.commit()
+        while (left := admin.execute(text(f"SELECT count(*) {OTHERS}")).scalar()) and (
+            time.monotonic() < deadline
+        ):
+            admin.commit()  # pg_stat_activity is a snapshot per transaction
             time.sleep(0.02)
     finally:
         admin.close()
         admin.engine.dispose()
     assert ended >= 1
+    assert left == 0, "the terminated backends did not exit within 10 s"
     # no ping is sent, yet the next pages load: the dead connections are noticed at checkout
     for _ in range(3):
         answer = owner_client.get("/store/printer")
