@@ -1,4 +1,5 @@
-"""32 riders grab the same fresh task at once, over HTTP on PostgreSQL, task after task.
+"""32 riders grab the same fresh task at once, over HTTP on PostgreSQL, task after task; then the
+same race against the hand-tuned grab of `bench/reference.py`, for scale.
 
 A fresh PostgreSQL database seeded as `make bench` seeds it (migrations, the demo data, --orders
 bulk orders, VACUUM ANALYZE), --tasks fresh tasks waiting in the pool and --riders riders at work,
@@ -26,6 +27,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -105,7 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         phones = seed.add_riders(data, args.riders, cap=BIG_CAP)
         task_ids = seed.add_pool_tasks(data, args.tasks + args.warmup)
-        say(f"  added {len(phones)} riders at work and {len(task_ids)} fresh tasks in the pool")
+        reference_ids = seed.add_pool_tasks(data, args.tasks + args.warmup)
+        say(
+            f"  added {len(phones)} riders at work and {len(task_ids)} fresh tasks in the pool "
+            f"(and {len(reference_ids)} more for the hand-tuned grab)"
+        )
         server = Gunicorn(
             "grab",
             "wsgi:app",
@@ -118,11 +124,28 @@ def main(argv: list[str] | None = None) -> int:
         with server:
             riders = [log_in(HOST, server.port, phone, seed.BENCH_PASSWORD) for phone in phones]
             busy = report.cpu_busy()
-            warm, measured = task_ids[: args.warmup], task_ids[args.warmup :]
-            race(server.port, riders, warm)
-            outcome = race(server.port, riders, measured)
-        problems = check(outcome, data.url, measured, riders, args.riders)
-        lines = summary(args, outcome, problems, busy)
+            racers = [_portal_racer(rider) for rider in riders]
+            outcome = _measured(server.port, racers, APP_GRAB, task_ids, args.warmup)
+        problems = check(outcome, data.url, task_ids[args.warmup :], riders, args.riders)
+        reference = Gunicorn(
+            "grab-reference",
+            "bench.reference:app",
+            {"BENCH_DATABASE_URL": data.url},
+            args.workers,
+            RESULTS,
+            "/hello",
+            args.worker_class,
+        )
+        rider_ids = _rider_ids(data.url, phones)
+        with reference:
+            racers = [_reference_racer(rider_ids[phone]) for phone in phones]
+            hand_tuned = _measured(
+                reference.port, racers, REFERENCE_GRAB, reference_ids, args.warmup
+            )
+        problems += check_reference(
+            hand_tuned, data.url, reference_ids[args.warmup :], phones, rider_ids
+        )
+        lines = summary(args, outcome, problems, busy, hand_tuned)
         for line in lines:
             say(line)
         path = write_markdown(args, lines)
@@ -136,25 +159,63 @@ def main(argv: list[str] | None = None) -> int:
             seed.drop_database(args.pg, args.db_name)
 
 
-def race(port: int, riders, task_ids: list[int]) -> Outcome:
+APP_GRAB = "/rider/tasks/{}/grab"  # the rider portal's grab, as the phone sends it
+REFERENCE_GRAB = "/tasks/{}/grab"  # bench/reference.py: compare-and-set + event, no login
+
+
+@dataclass
+class Racer:
+    """What one rider's requests carry: headers on every request, a fresh form every round."""
+
+    headers: dict[str, str]
+    form: Callable[[], dict[str, str]]
+
+
+def _portal_racer(session) -> Racer:
+    headers = {"HX-Request": "true", "Cookie": session.cookie}
+    if session.csrf_token:
+        headers["X-CSRFToken"] = session.csrf_token
+    return Racer(
+        headers, lambda: {"key": secrets.token_hex(16), "csrf_token": session.csrf_token or ""}
+    )
+
+
+def _reference_racer(rider_id: int) -> Racer:
+    return Racer({}, lambda: {"rider": str(rider_id)})
+
+
+def _rider_ids(url: str, phones: list[str]) -> dict[str, int]:
+    engine = create_engine(url)
+    users = seed.TABLES["users"]
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(select(users.c.phone, users.c.id).where(users.c.phone.in_(phones)))
+            return dict(rows.all())
+    finally:
+        engine.dispose()
+
+
+def _measured(port: int, racers: list[Racer], path: str, task_ids: list[int], warmup: int):
+    race(port, racers, path, task_ids[:warmup])
+    return race(port, racers, path, task_ids[warmup:])
+
+
+def race(port: int, racers: list[Racer], path: str, task_ids: list[int]) -> Outcome:
     """One thread per rider, one keep-alive connection each; every round released together."""
     outcome = Outcome()
-    barrier = threading.Barrier(len(riders))
+    barrier = threading.Barrier(len(racers))
     lock = threading.Lock()
 
     def rider_loop(index: int) -> None:
-        session = riders[index]
+        racer = racers[index]
         client = Client(HOST, port)
-        headers = {"HX-Request": "true", "Cookie": session.cookie}
-        if session.csrf_token:
-            headers["X-CSRFToken"] = session.csrf_token
         try:
             for task_id in task_ids:
-                form = {"key": secrets.token_hex(16), "csrf_token": session.csrf_token or ""}
+                form = racer.form()
                 barrier.wait()
                 began = time.perf_counter()
                 try:
-                    answer = client.post(f"/rider/tasks/{task_id}/grab", form, headers)
+                    answer = client.post(path.format(task_id), form, racer.headers)
                 except OSError as exc:
                     with lock:
                         outcome.errors.append(f"rider {index}, task {task_id}: {exc}")
@@ -172,7 +233,7 @@ def race(port: int, riders, task_ids: list[int]) -> Outcome:
         finally:
             client.close()
 
-    threads = [threading.Thread(target=rider_loop, args=(i,)) for i in range(len(riders))]
+    threads = [threading.Thread(target=rider_loop, args=(i,)) for i in range(len(racers))]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -182,13 +243,13 @@ def race(port: int, riders, task_ids: list[int]) -> Outcome:
     return outcome
 
 
-def check(outcome: Outcome, url: str, task_ids: list[int], riders, n_riders: int) -> list[str]:
-    """Exactly one winner a task, told so, and the database agrees."""
+def _one_winner_each(outcome: Outcome, task_ids: list[int], n_riders: int):
+    """Problems, and the winner's index for each task that has exactly one."""
     problems = list(outcome.errors[:5])
     by_task: dict[int, list[Answer]] = {}
     for answer in outcome.answers:
         by_task.setdefault(answer.task_id, []).append(answer)
-    winners: dict[int, str] = {}
+    winners: dict[int, int] = {}
     for task_id in task_ids:
         answers = by_task.get(task_id, [])
         statuses = Counter(a.status for a in answers)
@@ -196,8 +257,36 @@ def check(outcome: Outcome, url: str, task_ids: list[int], riders, n_riders: int
         lost = [a for a in answers if a.status == 409 and a.lost]
         if len(answers) != n_riders or len(won) != 1 or len(lost) != n_riders - 1:
             problems.append(f"task {task_id}: answers {dict(statuses)}, {len(won)} told 抢单成功")
-        elif len(won) == 1:
-            winners[task_id] = riders[won[0].rider].phone
+        else:
+            winners[task_id] = won[0].rider
+    return problems, winners
+
+
+def check_reference(outcome, url, task_ids, phones, rider_ids) -> list[str]:
+    """The hand-tuned grab obeys the same rule: one winner a task, the one the database has."""
+    problems, winners = _one_winner_each(outcome, task_ids, len(phones))
+    engine = create_engine(url)
+    tasks = DeliveryTask.__table__
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(tasks.c.id, tasks.c.status, tasks.c.rider_id).where(tasks.c.id.in_(task_ids))
+            ).all()
+    finally:
+        engine.dispose()
+    for row in rows:
+        told = rider_ids[phones[winners[row.id]]] if row.id in winners else None
+        if row.status != "accepted" or row.rider_id != told:
+            problems.append(
+                f"hand-tuned task {row.id}: {row.status} by {row.rider_id}, told {told}"
+            )
+    return [f"hand-tuned: {p}" for p in problems]
+
+
+def check(outcome: Outcome, url: str, task_ids: list[int], riders, n_riders: int) -> list[str]:
+    """Exactly one winner a task, told so, and the database agrees."""
+    problems, won_by = _one_winner_each(outcome, task_ids, n_riders)
+    winners = {task_id: riders[index].phone for task_id, index in won_by.items()}
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
@@ -260,7 +349,9 @@ def _figures(values: list[float]) -> str:
     )
 
 
-def summary(args, outcome: Outcome, problems: list[str], busy: float | None) -> list[str]:
+def summary(
+    args, outcome: Outcome, problems: list[str], busy: float | None, hand_tuned: Outcome
+) -> list[str]:
     every = [a.ms for a in outcome.answers]
     winners = [a.ms for a in outcome.answers if a.won]
     losers = [a.ms for a in outcome.answers if not a.won]
@@ -277,6 +368,10 @@ def summary(args, outcome: Outcome, problems: list[str], busy: float | None) -> 
         f"  winner (200) {_figures(winners)}",
         f"  loser (409)  {_figures(losers)}",
         f"  target p95 < {TARGET_P95_MS:.0f} ms: {met} ({p95:.1f} ms)",
+        f"  hand-tuned   {_figures([a.ms for a in hand_tuned.answers])}",
+        f"    (POST /tasks/<id>/grab of bench/reference.py under the same gunicorn: one "
+        f"compare-and-set UPDATE + one event INSERT, no login, CSRF or ORM; "
+        f"{args.tasks / hand_tuned.seconds if hand_tuned.seconds else 0.0:.1f} tasks/s)",
     ]
     if problems:
         lines.append(f"  exactly one winner: FAILED ({len(problems)} problems)")
@@ -285,12 +380,19 @@ def summary(args, outcome: Outcome, problems: list[str], busy: float | None) -> 
         lines.append(
             f"  exactly one winner: ok for all {args.tasks} tasks (one 200 抢单成功, "
             f"{args.riders - 1} × 409 已被抢 each; the database has each accepted once, by the "
-            "rider told so, with one 已接单 event and one remembered tap)"
+            "rider told so, with one 已接单 event and one remembered tap; the hand-tuned grab "
+            "likewise)"
         )
     lines.append(
         f"| grab, {args.riders} riders at once (POST /rider/tasks/<id>/grab) | "
         f"p50 {_percentile(every, 0.5):.1f} | p95 {p95:.1f} | p99 {_percentile(every, 0.99):.1f} "
         f"| {'one winner each' if not problems else 'FAILED'} |"
+    )
+    reference = [a.ms for a in hand_tuned.answers]
+    lines.append(
+        f"| hand-tuned grab, {args.riders} at once (POST /tasks/<id>/grab) | "
+        f"p50 {_percentile(reference, 0.5):.1f} | p95 {_percentile(reference, 0.95):.1f} | "
+        f"p99 {_percentile(reference, 0.99):.1f} | the reference |"
     )
     return lines
 

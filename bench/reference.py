@@ -5,6 +5,9 @@ one SQLAlchemy Core query for the newest rows of one store and one module-level 
 nothing else (no ORM, no session, no login, no CSRF, no i18n). `POST /tasks/<id>/status` is the
 hand-tuned transition the rider's tap is measured against: one compare-and-set UPDATE of the
 delivery task, one event INSERT, a 303 (a twin that finds the task already moved gets 409).
+`POST /tasks/<id>/grab` is the hand-tuned grab `bench.grab` races next to the rider portal's: the
+rider named by the form (no login) takes a waiting task by one compare-and-set UPDATE and one event
+INSERT, 200 抢单成功; everyone after it gets 409 已被抢.
 
     BENCH_DATABASE_URL=postgresql+psycopg://... BENCH_STORE_ID=7 gunicorn bench.reference:app
 """
@@ -35,7 +38,11 @@ tasks = table(
     column("id"),
     column("order_id"),
     column("status"),
-    *(column(f"{step}_at") for step in ("arrived", "picked", "delivering", "delivered")),
+    column("rider_id"),
+    *(
+        column(f"{step}_at")
+        for step in ("accepted", "arrived", "picked", "delivering", "delivered")
+    ),
 )
 events = table(
     "order_events",
@@ -152,3 +159,31 @@ def task_status(task_id: int):
             )
         )
     return redirect("/tasks", code=303)
+
+
+@app.post("/tasks/<int:task_id>/grab")
+def task_grab(task_id: int):
+    rider_id = request.form.get("rider", type=int) or abort(400)
+    now = func.now()
+    with engine.begin() as conn:
+        order_id = conn.execute(
+            update(tasks)
+            .where(tasks.c.id == task_id, tasks.c.status == "waiting")
+            .values(status="accepted", rider_id=rider_id, accepted_at=now)
+            .returning(tasks.c.order_id)
+        ).scalar()
+        if order_id is None:
+            return "已被抢", 409
+        conn.execute(
+            insert(events).values(
+                order_id=order_id,
+                machine="delivery",
+                actor_id=rider_id,
+                actor_role="rider",
+                actor_name="",
+                from_status="waiting",
+                to_status="accepted",
+                created_at=now,
+            )
+        )
+    return "抢单成功"
