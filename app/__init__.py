@@ -8,6 +8,7 @@ from sqlalchemy import event
 
 from app import (
     models,  # noqa: F401  (every table known to Alembic and the mapper)
+    sqltext,  # noqa: F401  (PostgreSQL: a query's constants in its text, planned once)
     subscribers,  # noqa: F401  (every domain's reactions to other domains' events)
 )
 from app.cli import register_commands

@@ -31,6 +31,7 @@ from app.catalog.pricing import level_price_sql
 from app.extensions import db
 from app.i18n_markers import N_
 from app.money import parse_yuan
+from app.sqltext import in_the_text
 from app.stores.models import BusinessStatus, Store, StoreKind
 from app.web.bounds import MAX_PAGE, int_arg
 from app.web.paging import Page
@@ -348,12 +349,12 @@ def _grid_statements(filter: ProductFilter, viewer: PriceViewer) -> tuple[Select
         where = _where(filter, viewer)
         query, low = _cards_query(viewer)
         counted = select(Product.id).join(Store, Store.id == Product.store_id).where(*where)
-        counted = counted.limit(bindparam("count_limit", type_=Integer)).subquery()
+        counted = counted.limit(in_the_text("count_limit")).subquery()
         counted = select(func.count()).select_from(counted)
         query = _ordered(query.where(*where), filter.sort, low)
         query = query.add_columns(counted.scalar_subquery().label("shelf_total"))
-        query = query.limit(bindparam("page_limit", type_=Integer))
-        query = query.offset(bindparam("page_offset", type_=Integer))
+        query = query.limit(in_the_text("page_limit"))
+        query = query.offset(in_the_text("page_offset"))
         found = _grids[shape] = (query, counted)
     return found
 

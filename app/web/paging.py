@@ -14,13 +14,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 
 from app.extensions import db
+from app.sqltext import capped_count, in_the_text
 from app.web.bounds import MAX_PAGE, int_arg
 from app.web.layout_facts import FACT_PREFIX, LayoutFacts
 
 COUNT_CAP = 1_000
+# A phone's lists and tab badges count to 99 and then say "99+", as phone apps' badges do: a
+# sales manager's 待发货 or a driver's 待送达 reads at most 100 index entries however many
+# orders the region holds (at 100,000 orders a driver had 477 to count on every page view).
+PHONE_COUNT_CAP = 99
 TOTAL_COLUMN = "page_total"  # the capped count, when it rides along with the rows
 
 
@@ -75,15 +80,15 @@ def paginate(
     cap = COUNT_CAP if cap is None else cap
     page = int_arg("page", 1, low=1, high=MAX_PAGE)
     offset = (page - 1) * per_page
-    capped_ids = (query if counted is None else counted).order_by(None).limit(cap + 1).subquery()
-    counting = select(func.count()).select_from(capped_ids)
+    counting = capped_count(query if counted is None else counted, cap)
     if count_in_rows and as_rows:
         query = query.add_columns(counting.scalar_subquery().label(TOTAL_COLUMN))
     params: dict = {}
     if facts is not None and as_rows:
         columns, params = facts.ride_along()
         query = query.add_columns(*columns)
-    result = db.session.execute(query.limit(per_page + 1).offset(offset), params)
+    query = query.limit(in_the_text("page_limit", per_page + 1))
+    result = db.session.execute(query.offset(in_the_text("page_offset", offset)), params)
     rows = list(result.all() if as_rows else result.scalars().unique())
     if facts is not None and as_rows and rows:
         facts.take(rows[0])
@@ -105,3 +110,10 @@ def without_total(row) -> dict:
         for key, value in row._mapping.items()
         if key != TOTAL_COLUMN and not key.startswith(FACT_PREFIX)
     }
+
+
+def count_label(count: int, cap: int = PHONE_COUNT_CAP) -> str:
+    """A capped count as shown: "99+" past the cap, "" for none (a tab then shows no badge)."""
+    if not count:
+        return ""
+    return f"{cap}+" if count > cap else str(count)
