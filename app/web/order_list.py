@@ -180,14 +180,15 @@ FIRST_ITEM = (  # "椰子汁 1L×12 × 3": the first item's name, spec and quant
 )
 
 
-def order_rows(query: Select, per_page: int, *columns) -> Page:
+def order_rows(query: Select, per_page: int, *columns, cap: int | None = None) -> Page:
     """A page of an ORM order query (a portal's scoped, filtered, ordered `select(Order)`) read
     as rows of just `columns`: the same WHERE and ORDER BY, so the same orders in the same order,
-    and a count of the same WHERE when one is needed."""
+    and a count of the same WHERE (up to `cap`) when one is needed."""
     return paginate(
         query.with_only_columns(*columns),
         per_page,
         counted=query.with_only_columns(Order.id),
+        cap=cap,
         as_rows=True,
         count_in_rows=True,
         facts=layout_facts(),

@@ -23,6 +23,7 @@ from app.ordering.models import Order
 from app.ordering.scope import order_scope, orders_visible_to
 from app.ordering.services import move_order_once
 from app.ordering.states import ORDER_MACHINE, OrderStatus
+from app.sqltext import capped_count
 from app.statemachine import MOVE_NOT_ALLOWED
 from app.storage import put_in_transaction
 from app.stores.models import StoreKind
@@ -286,10 +287,10 @@ COUNTED_TABS = (
 )
 
 
-def manager_tab_count_query(actor: Actor, status: str) -> Select:
-    """How many of the manager's orders wait under a tab of work to do (the tab's count, so the
-    manager sees it at a glance; read off the region-and-status index)."""
-    return select(func.count(Order.id)).where(order_scope(actor), Order.status == status)
+def manager_tab_count_query(actor: Actor, status: str, cap: int) -> Select:
+    """How many of the manager's orders wait under a tab of work to do (the tab's badge, so the
+    manager sees it at a glance; read off the region-and-status index, up to `cap` + 1)."""
+    return capped_count(select(Order.id).where(order_scope(actor), Order.status == status), cap)
 
 
 def driver_orders(actor: Actor, tab: str) -> Select:

@@ -5,13 +5,13 @@ facts per row (items, who carries it), and the layout's store must cost no query
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import delete, event, insert, select
 
 from app.accounts.models import Role
 from app.delivery.models import DeliveryTask, TaskStatus
 from app.extensions import db
 from app.jobs import commit
-from app.ordering.models import OrderItem
+from app.ordering.models import Order, OrderItem
 from app.ordering.scope import orders_visible_to
 from app.ordering.search import NEWEST_FIRST, OrderFilter
 from app.ordering.states import OrderStatus
@@ -205,3 +205,28 @@ def test_the_sales_tab_counts_ride_along_and_count_right(client, login, world):
     )
     assert waiting >= 1
     assert f"待确认 {waiting}" in page
+
+
+def _copies(order, count: int) -> None:
+    """`count` more orders like `order` (same store, region, status), numbered apart."""
+    table = Order.__table__
+    row = dict(db.session.execute(select(table).where(table.c.id == order.id)).mappings().one())
+    row.pop("id")
+    db.session.execute(insert(table), [{**row, "no": f"{row['no']}{n:03d}"} for n in range(count)])
+    commit()
+
+
+def test_a_phone_tab_badge_and_pager_stop_counting_at_99(client, login, world):
+    """The sales manager's tabs say "99+" past 99 orders (as a phone app's badge does) and the
+    pager "1 / 5+": the page reads at most 100 of the region's orders to count them."""
+    orders, people = world
+    _copies(orders["wholesale"], 99)  # 100 wait for confirmation
+    login(people["manager"])
+    page = client.get("/sales/?tab=pending_confirm").get_data(as_text=True)
+    assert "待确认 99+" in page
+    assert "1 / 5+" in page  # 20 a page, the count stopped at 99
+    db.session.execute(delete(Order).where(Order.no == f"{orders['wholesale'].no}000"))
+    commit()
+    page = client.get("/sales/?tab=pending_confirm").get_data(as_text=True)
+    assert "待确认 99" in page and "待确认 99+" not in page
+    assert "1 / 5" in page and "1 / 5+" not in page

@@ -17,6 +17,7 @@ from app.ordering.states import OrderStatus
 from app.web.access import portal_guard
 from app.web.order_list import ITEM_PIECES, order_rows
 from app.web.order_view import order_view, render_message
+from app.web.paging import PHONE_COUNT_CAP
 from app.web.rendering import render_page_or_block, see_other
 from app.web.unit_of_work import discard_work
 from app.wholesale.models import Region
@@ -52,7 +53,9 @@ def index():
     tab = request.args.get("tab", "todo")
     if tab not in DRIVER_TABS:
         tab = "todo"
-    page = order_rows(driver_orders(g.actor, tab), PER_PAGE, *LIST_COLUMNS, ITEM_PIECES)
+    page = order_rows(
+        driver_orders(g.actor, tab), PER_PAGE, *LIST_COLUMNS, ITEM_PIECES, cap=PHONE_COUNT_CAP
+    )
     return render_page_or_block("driver/index.html", "deliveries", tab=tab, page=page)
 
 

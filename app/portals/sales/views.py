@@ -21,6 +21,7 @@ from app.web.i18n import translate
 from app.web.layout_facts import layout_fact, layout_facts
 from app.web.order_list import FIRST_ITEM, ITEM_KINDS, order_rows
 from app.web.order_view import order_view
+from app.web.paging import PHONE_COUNT_CAP, count_label
 from app.web.rendering import render_page_or_block, see_other
 from app.wholesale.models import SHIP_METHOD_LABELS, Fulfilment, Region
 from app.wholesale.services import (
@@ -64,15 +65,19 @@ def sales_context() -> dict:
 def _register_tab_counts() -> None:
     """Each counted tab's number is a layout figure: it rides along in the list's statement."""
     for status in COUNTED_TABS:
-        layout_fact("sales", f"tab_{status}")(partial(manager_tab_count_query, status=status))
+        count = partial(manager_tab_count_query, status=status, cap=PHONE_COUNT_CAP)
+        layout_fact("sales", f"tab_{status}")(count)
 
 
 _register_tab_counts()
 
 
-def _tab_counts() -> dict[str, int]:
+def _tab_counts() -> dict[str, str]:
+    """Each counted tab's badge: "" for none, "99+" past the cap."""
     facts = layout_facts()
-    return {status: getattr(facts, f"tab_{status}") for status in COUNTED_TABS} if facts else {}
+    if not facts:
+        return {}
+    return {status: count_label(getattr(facts, f"tab_{status}")) for status in COUNTED_TABS}
 
 
 @bp.get("/")
@@ -80,7 +85,14 @@ def index():
     tab = request.args.get("tab", OrderStatus.PENDING_CONFIRM)
     if tab not in MANAGER_TABS:
         tab = OrderStatus.PENDING_CONFIRM
-    page = order_rows(manager_orders(g.actor, tab), PER_PAGE, *LIST_COLUMNS, FIRST_ITEM, ITEM_KINDS)
+    page = order_rows(
+        manager_orders(g.actor, tab),
+        PER_PAGE,
+        *LIST_COLUMNS,
+        FIRST_ITEM,
+        ITEM_KINDS,
+        cap=PHONE_COUNT_CAP,
+    )
     tabs = {
         key: translate(MANAGER_LABELS[key]) if key != "all" else _("全部") for key in MANAGER_TABS
     }
