@@ -45,6 +45,12 @@ def on_duty(rider_id: int | None) -> ColumnElement[bool]:
     )
 
 
+def rider_scope(rider_id) -> ColumnElement[bool]:
+    """A rider's tasks: their own, and the pool's while they are at work. `rider_id`: a value or
+    a bound parameter (the pool page's statements are built once with it)."""
+    return or_(DeliveryTask.rider_id == rider_id, and_(in_pool(), on_duty(rider_id)))
+
+
 def task_scope(actor: Actor) -> ColumnElement[bool]:
     match actor.role:
         case Role.OPERATOR | Role.SERVICE:
@@ -52,10 +58,7 @@ def task_scope(actor: Actor) -> ColumnElement[bool]:
         case Role.STORE_STAFF:
             return DeliveryTask.store_id == actor.store_id
         case Role.RIDER:
-            return or_(
-                DeliveryTask.rider_id == actor.user_id,
-                and_(in_pool(), on_duty(actor.user_id)),
-            )
+            return rider_scope(actor.user_id)
         case Role.DISPATCHER:
             return DeliveryTask.courier == ASSISTANT  # the 配送助手's back office: all its tasks
     return false()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Integer, Select, bindparam, func, select, update
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -24,7 +25,7 @@ from app.delivery.models import (
 )
 from app.delivery.riders import check_can_take
 from app.delivery.rules import task_commission
-from app.delivery.scope import ASSISTANT, RIDER_TASK, in_pool, tasks_visible_to
+from app.delivery.scope import ASSISTANT, RIDER_TASK, in_pool, rider_scope, tasks_visible_to
 from app.delivery.signals import task_created, task_delivered, task_moved
 from app.delivery.tasks import announce_task
 from app.errors import AlreadyTaken, DomainError, Forbidden, IllegalTransition, InvalidInput
@@ -272,13 +273,12 @@ def next_tap(task: DeliveryTask) -> str | None:
 # ---- what the rider and the dispatcher look at -------------------------------------------------
 
 
+POOL_ORDER = (DeliveryTask.announced_at.desc(), DeliveryTask.id.desc())  # newest first
+
+
 def pool(actor: Actor) -> Select:
     """The grab pool, newest announcement first."""
-    return (
-        tasks_visible_to(actor)
-        .where(in_pool())
-        .order_by(DeliveryTask.announced_at.desc(), DeliveryTask.id.desc())
-    )
+    return tasks_visible_to(actor).where(in_pool()).order_by(*POOL_ORDER)
 
 
 def rider_tasks(actor: Actor, finished: bool) -> Select:
@@ -332,9 +332,40 @@ def as_cards(tasks: Select) -> Select:
     )
 
 
-def pool_ids(actor: Actor) -> Select:
-    """The pool's task ids (what its capped count counts, and what the 204 poll compares)."""
-    return pool(actor).with_only_columns(DeliveryTask.id)
+@dataclass(frozen=True)
+class PoolStatements:
+    """The rider's pool page: its cards, their ids (what the capped count counts and the 204
+    poll compares) and the rider's own tasks on hand as cards, with the rider's id to bind."""
+
+    cards: Select
+    ids: Select
+    mine: Select
+    params: dict
+
+
+def _rider_pool_statements() -> tuple[Select, Select, Select]:
+    """Built once: the statements differ between riders only in the bound :rider_id, inside
+    the same scope `task_scope` gives a rider (`rider_scope`)."""
+    rider_id = bindparam("rider_id", type_=Integer)
+    theirs = select(DeliveryTask).where(rider_scope(rider_id))
+    waiting = theirs.where(in_pool()).order_by(*POOL_ORDER)
+    on_hand = theirs.where(DeliveryTask.rider_id == rider_id, DeliveryTask.status.in_(ACTIVE))
+    return (
+        as_cards(waiting),
+        waiting.with_only_columns(DeliveryTask.id),
+        as_cards(on_hand.order_by(DeliveryTask.accepted_at)),
+    )
+
+
+_POOL_CARDS, _POOL_IDS, _ON_HAND_CARDS = _rider_pool_statements()
+
+
+def pool_statements(actor: Actor) -> PoolStatements:
+    """What the rider's pool page runs (`pool` as cards and as ids, and the rider's active
+    `rider_tasks` as cards), built once a process instead of three times a request."""
+    if actor.role != Role.RIDER:
+        raise Forbidden(RIDERS_ONLY())
+    return PoolStatements(_POOL_CARDS, _POOL_IDS, _ON_HAND_CARDS, {"rider_id": actor.user_id})
 
 
 def card_of(actor: Actor, task_id: int):

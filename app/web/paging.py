@@ -67,6 +67,7 @@ def paginate(
     cap: int | None = None,
     count_in_rows: bool = False,
     facts: LayoutFacts | None = None,
+    params: dict | None = None,
 ) -> Page:
     """The rows of the page asked for by ?page= and what the pager needs to draw itself.
 
@@ -76,17 +77,19 @@ def paginate(
     given). With `count_in_rows` (rows only) the capped count rides along in the rows' statement
     as a scalar subquery, one round trip instead of two; each row then carries it as the extra
     column `TOTAL_COLUMN`. `facts` (rows only): the layout's figures ride along the same way
-    (`without_total` gives a row's own columns)."""
+    (`without_total` gives a row's own columns). `params`: values of the statements' bound
+    parameters (a statement built once with them)."""
     cap = COUNT_CAP if cap is None else cap
     page = int_arg("page", 1, low=1, high=MAX_PAGE)
     offset = (page - 1) * per_page
     counting = capped_count(query if counted is None else counted, cap)
     if count_in_rows and as_rows:
         query = query.add_columns(counting.scalar_subquery().label(TOTAL_COLUMN))
-    params: dict = {}
+    params = dict(params or {})
     if facts is not None and as_rows:
-        columns, params = facts.ride_along()
+        columns, fact_params = facts.ride_along()
         query = query.add_columns(*columns)
+        params.update(fact_params)
     query = query.limit(in_the_text("page_limit", per_page + 1))
     result = db.session.execute(query.offset(in_the_text("page_offset", offset)), params)
     rows = list(result.all() if as_rows else result.scalars().unique())
@@ -99,7 +102,7 @@ def paginate(
     if count_in_rows and rows:
         total = rows[0]._mapping[TOTAL_COLUMN]
     else:
-        total = db.session.scalar(counting) or 0
+        total = db.session.scalar(counting, params) or 0
     return Page(rows, page, per_page, min(total, cap), total > cap, has_next)
 
 

@@ -29,12 +29,10 @@ from app.delivery.models import (
 from app.delivery.riders import lock_profile
 from app.delivery.scope import task_for
 from app.delivery.services import (
-    as_cards,
     card_of,
     may_grab,
     next_tap,
-    pool,
-    pool_ids,
+    pool_statements,
     rider_tasks,
     task_to_tap,
 )
@@ -169,18 +167,22 @@ def _pool_page(status: int = 200):
     if not profile.on_duty:
         return render_page_or_block("rider/pool.html", "pool", status=status, off_duty=True)
     position = _position()
-    mine = db.session.execute(as_cards(rider_tasks(g.actor, finished=False))).all()
+    statements = pool_statements(g.actor)
+    mine = db.session.execute(statements.mine, statements.params).all()
     seen = request.args.get("seen")
     if seen and request.htmx and not request.htmx.boosted:
-        ids = paginate(pool_ids(g.actor), POOL_SIZE, as_rows=True, count_in_rows=True)
+        ids = paginate(
+            statements.ids, POOL_SIZE, as_rows=True, count_in_rows=True, params=statements.params
+        )
         if _pool_version([row.id for row in ids.items], ids, mine, position, profile) == seen:
             return "", 204
     page = paginate(
-        as_cards(pool(g.actor)),
+        statements.cards,
         POOL_SIZE,
-        counted=pool_ids(g.actor),
+        counted=statements.ids,
         as_rows=True,
         count_in_rows=True,
+        params=statements.params,
     )
     grabbed = [card for card in mine if card.status == TaskStatus.ACCEPTED]
     pickup_m = {}
