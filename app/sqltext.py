@@ -11,8 +11,8 @@ executing):
   `in_the_text` writes it into the text instead;
 - the code's own constants: `status = 'shipped'`, `audit_status = 'approved'`, a courier or a
   store kind. Written as parameters, the generic plan guesses an average status where each
-  custom plan knows a rare one. `register` makes every `Enum` member compared in a query part of
-  the text (PostgreSQL only; SQLite plans each statement anyway).
+  custom plan knows a rare one. `_constants_in_the_text` makes every `Enum` member compared in a
+  query part of the text (PostgreSQL only; SQLite plans each statement anyway).
 
 Values people type (a search word, a phone number) and ids stay parameters: each distinct text
 is its own prepared statement, and the constants and page offsets give only a handful. Both are
@@ -30,8 +30,11 @@ from sqlalchemy.ext.compiler import compiles
 
 
 def in_the_text(name: str, value: int | None = None) -> BindParameter:
-    """An integer (a LIMIT, an OFFSET) written into the statement's text, not sent beside it."""
-    return bindparam(name, value, type_=Integer, literal_execute=True)
+    """An integer (a LIMIT, an OFFSET) written into the statement's text, not sent beside it.
+    With its `value` it is a parameter of its own (two capped counts in one statement, the
+    list's and a tab badge's, never share one LIMIT); without, it is bound by `name` when the
+    statement runs (a statement built once)."""
+    return bindparam(name, value, type_=Integer, literal_execute=True, unique=value is not None)
 
 
 def capped_count(counted: Select, cap: int) -> Select:
