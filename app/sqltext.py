@@ -9,10 +9,11 @@ executing):
 
 - a LIMIT or OFFSET: without the value the planner cannot know the page is 21 rows;
   `in_the_text` writes it into the text instead;
-- the code's own constants: `status = 'shipped'`, `audit_status = 'approved'`, a courier or a
-  store kind. Written as parameters, the generic plan guesses an average status where each
-  custom plan knows a rare one. `_constants_in_the_text` makes every `Enum` member compared in a
-  query part of the text (PostgreSQL only; SQLite plans each statement anyway).
+- the code's own constants: `status = 'shipped'`, `audit_status = 'approved'`, a store's kind
+  (the `Enum` members; a plain string such as the courier name `'dada'` stays a parameter).
+  Written as parameters, the generic plan guesses an average status where each custom plan
+  knows a rare one. `_constants_in_the_text` makes every `Enum` member compared in a query part
+  of the text (PostgreSQL only; SQLite plans each statement anyway).
 
 Values people type (a search word, a phone number) and ids stay parameters: each distinct text
 is its own prepared statement, and the constants and page offsets give only a handful. Both are

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, Select, bindparam, func, select, update
+from sqlalchemy import Integer, Select, bindparam, select, update
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -273,29 +273,28 @@ def next_tap(task: DeliveryTask) -> str | None:
 # ---- what the rider and the dispatcher look at -------------------------------------------------
 
 
-POOL_ORDER = (DeliveryTask.announced_at.desc(), DeliveryTask.id.desc())  # newest first
+def _waiting(tasks: Select) -> Select:
+    """The grab pool among `tasks`, newest announcement first."""
+    return tasks.where(in_pool()).order_by(DeliveryTask.announced_at.desc(), DeliveryTask.id.desc())
 
 
-def pool(actor: Actor) -> Select:
-    """The grab pool, newest announcement first."""
-    return tasks_visible_to(actor).where(in_pool()).order_by(*POOL_ORDER)
+def _on_hand(tasks: Select, rider_id) -> Select:
+    """The rider's tasks on their hands among `tasks`, oldest first (`rider_id`: a value or a
+    bound parameter)."""
+    return tasks.where(DeliveryTask.rider_id == rider_id, DeliveryTask.status.in_(ACTIVE)).order_by(
+        DeliveryTask.accepted_at
+    )
 
 
 def rider_tasks(actor: Actor, finished: bool) -> Select:
     """The rider's own tasks: on their hands (oldest first) or finished (newest first)."""
-    query = tasks_visible_to(actor).where(DeliveryTask.rider_id == actor.user_id)
-    if finished:
-        return query.where(DeliveryTask.status.in_(FINISHED)).order_by(
-            DeliveryTask.accepted_at.desc()
-        )
-    return query.where(DeliveryTask.status.in_(ACTIVE)).order_by(DeliveryTask.accepted_at)
-
-
-def active_count(actor: Actor) -> int:
-    query = tasks_visible_to(actor).where(
-        DeliveryTask.rider_id == actor.user_id, DeliveryTask.status.in_(ACTIVE)
+    if not finished:
+        return _on_hand(tasks_visible_to(actor), actor.user_id)
+    return (
+        tasks_visible_to(actor)
+        .where(DeliveryTask.rider_id == actor.user_id, DeliveryTask.status.in_(FINISHED))
+        .order_by(DeliveryTask.accepted_at.desc())
     )
-    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 # ---- the pool's cards, as rows ---------------------------------------------------------------
@@ -348,12 +347,11 @@ def _rider_pool_statements() -> tuple[Select, Select, Select]:
     the same scope `task_scope` gives a rider (`rider_scope`)."""
     rider_id = bindparam("rider_id", type_=Integer)
     theirs = select(DeliveryTask).where(rider_scope(rider_id))
-    waiting = theirs.where(in_pool()).order_by(*POOL_ORDER)
-    on_hand = theirs.where(DeliveryTask.rider_id == rider_id, DeliveryTask.status.in_(ACTIVE))
+    waiting = _waiting(theirs)
     return (
         as_cards(waiting),
         waiting.with_only_columns(DeliveryTask.id),
-        as_cards(on_hand.order_by(DeliveryTask.accepted_at)),
+        as_cards(_on_hand(theirs, rider_id)),
     )
 
 
@@ -361,8 +359,8 @@ _POOL_CARDS, _POOL_IDS, _ON_HAND_CARDS = _rider_pool_statements()
 
 
 def pool_statements(actor: Actor) -> PoolStatements:
-    """What the rider's pool page runs (`pool` as cards and as ids, and the rider's active
-    `rider_tasks` as cards), built once a process instead of three times a request."""
+    """What the rider's pool page runs: the grab pool as cards and as ids, and the rider's tasks
+    on hand as cards, built once a process instead of three times a request."""
     if actor.role != Role.RIDER:
         raise Forbidden(RIDERS_ONLY())
     return PoolStatements(_POOL_CARDS, _POOL_IDS, _ON_HAND_CARDS, {"rider_id": actor.user_id})

@@ -22,8 +22,8 @@ from app.web.bounds import MAX_PAGE, int_arg
 from app.web.layout_facts import FACT_PREFIX, LayoutFacts
 
 COUNT_CAP = 1_000
-# A phone's lists and tab badges count to 99 and then say "99+", as phone apps' badges do: a
-# sales manager's 待发货 or a driver's 待送达 reads at most 100 index entries however many
+# The region's phone lists (the sales manager's tabs and pager, the driver's pager) count to 99
+# and then say "99+", as phone apps' badges do: they read at most 100 index entries however many
 # orders the region holds (at 100,000 orders a driver had 477 to count on every page view).
 PHONE_COUNT_CAP = 99
 TOTAL_COLUMN = "page_total"  # the capped count, when it rides along with the rows

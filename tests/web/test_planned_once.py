@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from app.accounts.models import Role
 from app.extensions import db
+from app.ordering.models import Order
 from app.ordering.states import OrderStatus
 from tests.factories import make_buyer, make_product, make_store, make_user, place_order
 
@@ -70,15 +71,44 @@ def test_what_a_person_types_stays_a_parameter(client, login, shop):
     assert "没有符合条件的订单" in page
 
 
-def test_a_statement_compiled_once_answers_each_request_with_its_own_constants(client, login, shop):
-    """The rider's pool and the sales tabs compare columns to constants of the code; a tab's
-    constant is rendered at execution, so tabs sharing one compiled statement never mix."""
+def test_a_typed_status_filter_alternating_on_one_statement_shows_the_right_orders(
+    client, login, shop
+):
+    """The store's status filter (a value typed into the query string: a parameter) switched
+    back and forth: each page lists only the orders of the status asked for."""
     _store, owner, accepted, waiting = shop
     login(owner)
-    for _ in range(3):  # in turn, on the same compiled statement
+    for _ in range(3):
         for status, shown, hidden in (
             (OrderStatus.PENDING_ACCEPT, waiting, accepted),
             (accepted.status, accepted, waiting),
         ):
             page, _ = _list_statements(client, f"/store/orders?status={status}")
             assert shown.no in page and hidden.no not in page
+
+
+def test_one_compiled_statement_renders_each_executions_own_constant(app, shop):
+    """An `Enum` constant written into the text is rendered per execution: the same query shape
+    (one entry in SQLAlchemy's compiled cache) asked with one status, then the other, then the
+    first again, finds each time the orders of the status it was given."""
+    _store, _owner, accepted, waiting = shop
+    other = OrderStatus(accepted.status)
+    waiting_no, accepted_no = waiting.no, accepted.no
+    texts: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if statement.startswith("SELECT orders.no"):
+            texts.append(statement)
+
+    def numbers(status: OrderStatus) -> set[str]:
+        return set(db.session.scalars(select(Order.no).where(Order.status == status)))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        for _ in range(3):
+            assert numbers(OrderStatus.PENDING_ACCEPT) == {waiting_no}
+            assert numbers(other) == {accepted_no}
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert f"orders.status = '{OrderStatus.PENDING_ACCEPT}'" in texts[0]
+    assert f"orders.status = '{other}'" in texts[1] and len(texts) == 6
