@@ -31,6 +31,7 @@ from app.catalog.pricing import level_price_sql
 from app.extensions import db
 from app.i18n_markers import N_
 from app.money import parse_yuan
+from app.rows import read_rows
 from app.sqltext import in_the_text
 from app.stores.models import BusinessStatus, Store, StoreKind
 from app.web.bounds import MAX_PAGE, int_arg
@@ -372,13 +373,13 @@ def product_cards(
     values = _values(filter, viewer)
     values["count_limit"] = SHELF_COUNT_CAP + 1 if count else 0
     page_values = {**values, "page_limit": per_page + 1, "page_offset": offset}
-    rows = db.session.execute(query, page_values).all()
+    rows = read_rows(query, page_values).all()
     has_next = len(rows) > per_page
     rows = rows[:per_page]
     if count and has_next:
         total = rows[0].shelf_total
     elif count and not rows and number > 1:  # past the end: no row brought the count
-        total = db.session.scalar(counted, values) or 0
+        total = read_rows(counted, values).scalar() or 0
     else:  # the last page tells the total by itself
         total = offset + len(rows) + has_next
     capped = total > SHELF_COUNT_CAP
@@ -395,7 +396,7 @@ def pinned_cards(viewer: PriceViewer, limit: int = PINNED_MAX) -> list[ProductCa
         .limit(limit)
     )
     values = {"level_id": viewer.level_id} if viewer.wholesale else {}
-    return [_card(row, viewer) for row in db.session.execute(query, values)]
+    return [_card(row, viewer) for row in read_rows(query, values)]
 
 
 # ---- one product --------------------------------------------------------------------------

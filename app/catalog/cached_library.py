@@ -18,7 +18,7 @@ from app.accounts.members import PriceViewer
 from app.accounts.models import Member
 from app.catalog.browse import CategoryTree, brands, category_tree
 from app.catalog.models import CatalogSettings, OutsiderPrices
-from app.extensions import db
+from app.rows import read_rows
 
 
 class Library:
@@ -87,11 +87,11 @@ def storefront(actor: Actor | None) -> Storefront:
         return found
     user_id = actor.user_id if actor else None
     if user_id:
-        version, outsider_prices, status, level_id = db.session.execute(
+        version, outsider_prices, status, level_id = read_rows(
             _MEMBER_FACTS, {"user_id": user_id}
         ).one()
     else:
-        version, outsider_prices = db.session.execute(_VISITOR_FACTS).one()
+        version, outsider_prices = read_rows(_VISITOR_FACTS).one()
         status = level_id = None
     viewer = PriceViewer(
         logged_in=actor is not None,

@@ -45,9 +45,31 @@ def reads_in_a_transaction(view):
     return view
 
 
-def _wants_a_transaction() -> bool:
+def reads_first(view):
+    """For a POST that most often only reads and refuses (a grab lost to another rider): it
+    starts on a GET's read-only connection, without BEGIN; once the view knows it will write it
+    calls `start_writing`, and from then on it is an ordinary unit of work."""
+    view.reads_first = True
+    return view
+
+
+def start_writing() -> None:
+    """A `reads_first` view will write: its read-only connection goes back (nothing was begun,
+    nothing is sent) and the next statement begins the request's transaction. What the session
+    had loaded is expired: read again inside the transaction, as a unit of work must."""
+    if request.environ.pop(ENVIRON_KEY, False):
+        db.session.rollback()
+
+
+def reading_only() -> bool:
+    """This request is still on its read-only connection (a GET, or a `reads_first` view that
+    has not called `start_writing`): it has nothing to commit or roll back."""
+    return bool(request.environ.get(ENVIRON_KEY))
+
+
+def _view_says(flag: str) -> bool:
     view = current_app.view_functions.get(request.endpoint or "")
-    return bool(getattr(view, "reads_in_a_transaction", False))
+    return bool(getattr(view, flag, False))
 
 
 class WriteInARead(RuntimeError):
@@ -104,10 +126,11 @@ def register_db_connections(app: Flask) -> None:
     @app.before_request
     def reads_only() -> None:
         # (a test that holds its session open across requests may already be in a transaction)
-        if request.method in SAFE_METHODS and not db.session().in_transaction():
+        reads = request.method in SAFE_METHODS or _view_says("reads_first")
+        if reads and not db.session().in_transaction():
             try:
                 db.session.connection(
-                    execution_options=streaming if _wants_a_transaction() else options
+                    execution_options=streaming if _view_says("reads_in_a_transaction") else options
                 )
             except SQLAlchemyError:
                 # the database is down: the view answers as it does then (/healthz says so)

@@ -21,7 +21,7 @@ from flask import g
 from sqlalchemy import Select, bindparam, select
 
 from app.accounts.actor import Actor
-from app.extensions import db
+from app.rows import read_rows
 
 FactQuery = Callable[[Actor], Select]  # actor -> a SELECT of one value; the actor's ids may be
 # bound parameters (see BOUND_ACTOR): compare them, never branch on them
@@ -84,7 +84,7 @@ class LayoutFacts:
             raise AttributeError(name)
         if self._values is None:
             statement = _statement(self._portal, self._actor.role, self._queries)
-            self._values = dict(db.session.execute(statement, self._params()).one()._mapping)
+            self._values = dict(read_rows(statement, self._params()).one()._mapping)
         return self._values[name]
 
 

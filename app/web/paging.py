@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Select
 
 from app.extensions import db
+from app.rows import read_rows
 from app.sqltext import capped_count, in_the_text
 from app.web.bounds import MAX_PAGE, int_arg
 from app.web.layout_facts import FACT_PREFIX, LayoutFacts
@@ -91,19 +92,22 @@ def paginate(
         query = query.add_columns(*columns)
         params.update(fact_params)
     query = query.limit(in_the_text("page_limit", per_page + 1))
-    result = db.session.execute(query.offset(in_the_text("page_offset", offset)), params)
-    rows = list(result.all() if as_rows else result.scalars().unique())
-    if facts is not None and as_rows and rows:
-        facts.take(rows[0])
-    has_next = len(rows) > per_page
-    rows = rows[:per_page]
-    if not has_next and (rows or page == 1):  # the last page tells the total by itself
-        return Page(rows, page, per_page, offset + len(rows), False, has_next)
-    if count_in_rows and rows:
-        total = rows[0]._mapping[TOTAL_COLUMN]
+    query = query.offset(in_the_text("page_offset", offset))
+    if as_rows:
+        found = list(read_rows(query, params).all())
     else:
-        total = db.session.scalar(counting, params) or 0
-    return Page(rows, page, per_page, min(total, cap), total > cap, has_next)
+        found = list(db.session.execute(query, params).scalars().unique())
+    if facts is not None and as_rows and found:
+        facts.take(found[0])
+    has_next = len(found) > per_page
+    found = found[:per_page]
+    if not has_next and (found or page == 1):  # the last page tells the total by itself
+        return Page(found, page, per_page, offset + len(found), False, has_next)
+    if count_in_rows and found:
+        total = found[0]._mapping[TOTAL_COLUMN]
+    else:
+        total = read_rows(counting, params).scalar() or 0
+    return Page(found, page, per_page, min(total, cap), total > cap, has_next)
 
 
 def without_total(row) -> dict:

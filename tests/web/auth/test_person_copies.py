@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, text
 
 from app.accounts.models import Role
 from app.extensions import db
 from app.web.person import LOAD_USER, STAMPED_TABLES, people
 from tests.factories import make_store, make_user
+from tests.support.sent import statements_sent
 
 pytestmark = pytest.mark.postgres
 
@@ -39,16 +40,8 @@ def owner(app, client, login):
 
 
 def _statements(client, path: str) -> tuple[int, str, list[str]]:
-    sent: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_sent() as sent:
         page = client.get(path)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     db.session.expunge_all()
     return page.status_code, page.get_data(as_text=True), sent
 

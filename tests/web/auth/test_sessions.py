@@ -6,7 +6,6 @@ from __future__ import annotations
 import stat
 
 import pytest
-from sqlalchemy import event
 
 from app.accounts.models import Role
 from app.accounts.services import disable_person, revoke_grant
@@ -14,6 +13,7 @@ from app.config import SecretKeyMissing
 from app.errors import Forbidden
 from app.extensions import db
 from tests.factories import actor_of, grant, make_store, make_user
+from tests.support.sent import statements_sent
 
 PRODUCTION = {"TESTING": False, "DEBUG": False, "HAOSHANG_ENV": "production"}
 
@@ -158,16 +158,8 @@ def test_checking_the_session_costs_one_statement_about_the_person(app, client, 
     login(make_user(Role.RIDER))
     db.session.expunge_all()
     assert client.get("/rider/").status_code == 200  # the process now knows the rider
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_sent() as statements:
         assert client.get("/rider/").status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     about_the_person = [s for s in statements if "FROM users" in s]
     assert len(about_the_person) == 1
     assert "session_version" in about_the_person[0] and "role_grants" in about_the_person[0]

@@ -1,6 +1,7 @@
 """What the rider's requests cost the database: the pool is a fixed handful of statements however
 many cards it shows (cards are rows, their pieces summed in SQL), and a tap or a grab reads the
-task alone, the rider's profile once."""
+task alone, the rider's profile once (a grab: once to look, once under its lock; a lost grab only
+reads)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ import pytest
 from sqlalchemy import event
 
 from app.accounts.models import Role
+from app.delivery.models import DeliveryTask
 from app.delivery.riders import check_can_take, ensure_profile
 from app.delivery.services import grab_task, ship_with_assistant
 from app.extensions import db
 from app.jobs import commit
+from app.web.db_connections import READS_ONLY
 from tests.factories import actor_of, make_buyer, make_product, make_user, place_order
 from tests.web.rider.test_rider import HX, grab, pool_card, rider_client, tap
 
@@ -78,29 +81,45 @@ def test_a_tap_reads_the_task_alone_and_the_profile_once(app, login, ship):
     assert len(reading(statements, "rider_profiles")) == 1
 
 
-def test_a_grab_reads_the_profile_once_under_its_lock(app, login, ship):
+def test_a_won_grab_checks_the_cap_under_the_profiles_lock(app, login, ship):
     task = ship()
     rider = make_user(Role.RIDER)
     commit()
     phone = rider_client(app, login, rider)
     answer, statements = statements_of(lambda: grab(phone, task, headers=HX))
     assert answer.status_code == 200 and "抢单成功" in answer.get_data(as_text=True)
-    [profile] = reading(statements, "rider_profiles")
+    standing, locked = reading(statements, "rider_profiles")  # read to look, then locked
     if db.engine.dialect.name == "postgresql":
-        assert "FOR UPDATE OF rider_profiles" in profile
+        assert "FOR UPDATE" not in standing and "FOR UPDATE OF rider_profiles" in locked
     assert "共 2 件商品" in pool_card(answer.get_data(as_text=True), task)
 
 
-def test_a_lost_grab_reads_no_order_nor_items(app, login, ship):
+def test_a_lost_grab_reads_only_without_a_lock_or_a_transaction(app, login, ship):
+    """31 of 32 riders lose a grab: they are answered from reads on the GET's connection (on
+    PostgreSQL in autocommit: no BEGIN, no lock on their profile, no COMMIT)."""
     task = ship()
     rider, other = make_user(Role.RIDER), make_user(Role.RIDER)
     commit()
     grab_task(task, actor_of(other))
     commit()
     phone = rider_client(app, login, rider)
-    answer, statements = statements_of(lambda: grab(phone, task, headers=HX))
+    task = SimpleNamespace(id=task.id)
+    commit()  # this test's session holds no transaction the request would read in
+    read_only: list[bool] = []
+
+    def record(conn, *_args):
+        read_only.append(bool(conn.get_execution_options().get(READS_ONLY)))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        answer, statements = statements_of(lambda: grab(phone, task, headers=HX))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
     assert answer.status_code == 409 and "已被抢" in answer.get_data(as_text=True)
     assert reading(statements, "orders") == [] and reading(statements, "order_items") == []
+    assert not any("FOR UPDATE" in statement for statement in statements), statements
+    assert read_only and all(read_only), statements
+    assert db.session.get(DeliveryTask, task.id).rider_id == other.id
 
 
 def test_the_cap_check_refuses_a_profile_locked_for_another_rider(app):

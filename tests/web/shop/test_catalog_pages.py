@@ -8,7 +8,7 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.accounts.models import Member, MemberLevel, MemberStatus, Role
 from app.catalog import browse
@@ -28,6 +28,7 @@ from app.jobs import commit
 from app.ordering.models import CartItem
 from app.stores.models import BusinessStatus, Store, StoreKind
 from tests.factories import make_buyer, make_product, make_region, make_store, make_user
+from tests.support.sent import statements_sent
 
 HX = {"HX-Request": "true"}
 
@@ -324,16 +325,8 @@ def test_a_big_shelf_counts_up_to_its_cap_and_says_so(client, app, monkeypatch):
 
 
 def _statements_for(client, url: str) -> list[str]:
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_sent() as statements:
         assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     return statements
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from app.accounts.models import Address, Role
 from app.extensions import db
@@ -15,6 +14,7 @@ from app.jobs import commit
 from app.stores.mall import MallStore
 from app.stores.models import BusinessStatus, Store, StoreKind
 from tests.factories import make_store, make_user
+from tests.support.sent import statements_sent
 
 HAIDIAN = Point(20.0600, 110.3330)  # the buyer's default address, 海口 海甸岛
 XIUYING = Point(20.0080, 110.2930)  # 海口 秀英区, about 7 km away
@@ -236,16 +236,8 @@ def test_an_empty_mall_says_so(client, app):
 
 
 def test_the_list_costs_one_query_for_the_stores(client, buyer, world):
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_sent() as statements:
         assert client.get("/shop/?sort=distance").status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
     assert len([s for s in statements if "FROM stores" in s]) == 1
     assert len([s for s in statements if "FROM addresses" in s]) == 1
