@@ -19,6 +19,11 @@ Autocommit would also keep a write that a GET made by mistake, where a transacti
 away; so a GET's connection refuses INSERT, UPDATE and DELETE outright (on SQLite too, where
 it keeps its transaction): the bug answers 500 in the first test that meets it instead of
 writing. The read-only connection is handed back when the request ends.
+
+A POST that is mostly refused after a look (a grab: 31 of 32 riders find the task taken) can
+start the same way (`reads_first`): it reads on the read-only connection and, only once it
+knows it will write, calls `start_writing`; from there it is the usual unit of work, and its
+refusals never paid for BEGIN, a lock or the end of a transaction.
 """
 
 from __future__ import annotations
