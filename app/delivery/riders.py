@@ -10,10 +10,12 @@ from sqlalchemy import bindparam, func, select
 
 from app.clock import utcnow
 from app.delivery.models import ACTIVE, DeliveryTask, RiderProfile, RiderStatus
+from app.delivery.scope import RIDER_TASK_IN_SCOPE
 from app.errors import Forbidden, IllegalTransition
 from app.extensions import db
 from app.i18n_markers import N_
 from app.messages import define
+from app.rows import read_rows
 
 RIDER_NOT_APPROVED = define("rider_not_approved", N_("骑手 %(name)s 未通过审核或已停用"))
 RIDER_OFF_DUTY = define("rider_off_duty", N_("骑手 %(name)s 未开工"))
@@ -51,6 +53,28 @@ def active_load(rider_id: int) -> int:
         )
         or 0
     )
+
+
+# A rider's standing, read on every rider request as a row (nothing there writes it): whether
+# they may work at all, are at work, and their cap. Built once.
+STANDING = select(
+    RiderProfile.status, RiderProfile.review_note, RiderProfile.on_duty, RiderProfile.max_active
+).where(RiderProfile.user_id == bindparam("user_id"))
+# ... and whether one task is still in their scope (a grab's first look): one statement
+STANDING_AND_TASK = STANDING.add_columns(RIDER_TASK_IN_SCOPE.exists().label("task_in_scope"))
+
+
+def standing(rider_id: int):
+    """The rider's standing row (status, review_note, on_duty, max_active), None without a
+    profile."""
+    return read_rows(STANDING, {"user_id": rider_id}).first()
+
+
+def standing_with_task(rider_id: int, task_id: int):
+    """`standing` with `task_in_scope`: the task is still the rider's to see (waiting in the pool
+    while they are at work, or already theirs); False once another rider took it."""
+    values = {"user_id": rider_id, "rider_id": rider_id, "task_id": task_id}
+    return read_rows(STANDING_AND_TASK, values).first()
 
 
 # The profile row locked until the commit (PostgreSQL; SQLite serialises writers), read fresh

@@ -77,14 +77,12 @@ RIDER_TASK = (
         joinedload(DeliveryTask.store),
         joinedload(DeliveryTask.order).options(lazyload(Order.store), selectinload(Order.items)),
     )
-    .where(
-        DeliveryTask.id == bindparam("task_id"),
-        or_(
-            DeliveryTask.rider_id == bindparam("rider_id"),
-            and_(in_pool(), on_duty(bindparam("rider_id"))),
-        ),
-    )
+    .where(DeliveryTask.id == bindparam("task_id"), rider_scope(bindparam("rider_id")))
 )
+
+# Whether that task is still in the rider's scope, without loading it: what a grab looks at
+# first (taken by another rider, it has left the scope: 已被抢). Same parameters.
+RIDER_TASK_IN_SCOPE = select(DeliveryTask.id).where(RIDER_TASK.whereclause)
 
 
 def task_for(actor: Actor, task_id: int) -> DeliveryTask | None:

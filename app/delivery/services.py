@@ -384,11 +384,6 @@ TASK_TO_TAP = (
 )
 
 
-# Whether a task is still in the rider's scope (`task_id`, `rider_id`), without loading it:
-# what a grab looks at first (taken by another rider, it has left the scope: 已被抢).
-IN_RIDER_SCOPE = select(DeliveryTask.id).where(RIDER_TASK.whereclause)
-
-
 def task_to_tap(actor: Actor, task_id: int) -> DeliveryTask | None:
     """The task a rider taps or grabs, if in their scope (else None: the portal's 404)."""
     if actor.role != Role.RIDER:

@@ -13,7 +13,6 @@ import secrets
 
 from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from app.delivery.duty import record_position, set_duty
@@ -22,14 +21,12 @@ from app.delivery.models import (
     TAP_TIME_COLUMN,
     TASK_MACHINE,
     DeliveryTask,
-    RiderProfile,
     RiderStatus,
     TaskStatus,
 )
-from app.delivery.riders import lock_profile
+from app.delivery.riders import lock_profile, standing, standing_with_task
 from app.delivery.scope import task_for
 from app.delivery.services import (
-    IN_RIDER_SCOPE,
     card_of,
     may_grab,
     next_tap,
@@ -67,34 +64,16 @@ OFF_DUTY = define("rider_off_duty_grab", N_("您已收工，请先开工再抢�
 BAD_KEY = define("rider_bad_tap_key", N_("操作编号无效，请刷新页面后重试"))
 
 
-# The rider's standing, read on every rider request as a row (no object: nothing here writes
-# it), built once: what the guard, the pool and the standing page show.
-STANDING = select(
-    RiderProfile.status, RiderProfile.review_note, RiderProfile.on_duty, RiderProfile.max_active
-).where(RiderProfile.user_id == bindparam("user_id"))
-
-
-# A grab's standing comes with whether the task is still in the rider's scope (the grab's first
-# look, `_grab_or_lose`): one statement for the 31 of 32 riders who lose.
-STANDING_AND_TASK = STANDING.add_columns(IN_RIDER_SCOPE.exists().label("task_in_scope"))
-
-
-def _standing(user_id: int):
-    return read_rows(STANDING, {"user_id": user_id}).first()
-
-
 @bp.before_request
 def approved_riders_only():
     """A rider whose profile waits for review, was rejected or disabled sees why, nothing else."""
     actor = g.get("actor")
     if actor is None:
         return None
-    if request.endpoint == "rider.grab":
-        values = {"user_id": actor.user_id, "rider_id": actor.user_id}
-        values["task_id"] = request.view_args["task_id"]
-        profile = g.rider = read_rows(STANDING_AND_TASK, values).first()
+    if request.endpoint == "rider.grab":  # with the grab's first look (`_grab_or_lose`)
+        profile = g.rider = standing_with_task(actor.user_id, request.view_args["task_id"])
     else:
-        profile = g.rider = _standing(actor.user_id)
+        profile = g.rider = standing(actor.user_id)
     if profile is None or profile.status != RiderStatus.APPROVED:
         return render_template("rider/standing.html", profile=profile), 403
     return None
@@ -243,7 +222,7 @@ def duty():
         return _pool_page(status=422)
     on = form.on.data == "1"
     set_duty(g.actor, on)
-    g.rider = _standing(g.actor.user_id)
+    g.rider = standing(g.actor.user_id)
     if request.htmx:
         return _pool_page()
     return see_other(url_for(".index"), _("已开工，新订单会自动出现") if on else _("已收工"))

@@ -18,20 +18,13 @@ from app.extensions import db
 from app.jobs import commit
 from app.web.db_connections import READS_ONLY
 from tests.factories import actor_of, make_buyer, make_product, make_user, place_order
+from tests.support.sent import statements_sent
 from tests.web.rider.test_rider import HX, grab, pool_card, rider_client, tap
 
 
 def statements_of(send) -> tuple[object, list[str]]:
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_sent() as statements:
         answer = send()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     return answer, statements
 
 
