@@ -71,27 +71,34 @@ def _one(column, *where):
 _SETTINGS = CatalogSettings.id == 1
 _MEMBER = Member.user_id == bindparam("user_id", type_=Integer)
 # built once: the stamp and the outsiders' rule, and for a logged-in person their member row
-_VISITOR_FACTS = select(
+VISITOR_FACTS = select(
     _one(CatalogSettings.library_version, _SETTINGS),
     _one(CatalogSettings.outsider_prices, _SETTINGS),
 )
-_MEMBER_FACTS = _VISITOR_FACTS.add_columns(
+MEMBER_FACTS = VISITOR_FACTS.add_columns(
     _one(Member.status, _MEMBER), _one(Member.level_id, _MEMBER)
 )
 
 
 def storefront(actor: Actor | None) -> Storefront:
-    """The viewer and the library for this request, in one statement (kept on `g`)."""
+    """The viewer and the library for this request, in one statement (kept on `g`; the shop
+    portal may have read MEMBER_FACTS already, with the person: `storefront_of`)."""
     found = g.get("storefront")
     if found is not None:
         return found
     user_id = actor.user_id if actor else None
     if user_id:
-        version, outsider_prices, status, level_id = read_rows(
-            _MEMBER_FACTS, {"user_id": user_id}
-        ).one()
+        facts = read_rows(MEMBER_FACTS, {"user_id": user_id}).one()
     else:
-        version, outsider_prices = read_rows(_VISITOR_FACTS).one()
+        facts = (*read_rows(VISITOR_FACTS).one(), None, None)
+    return storefront_of(actor, facts)
+
+
+def storefront_of(actor: Actor | None, facts: tuple | None) -> Storefront:
+    """The storefront of MEMBER_FACTS' row (version, outsider rule, member status, level), kept
+    on `g` for the request; a visitor's member columns are None."""
+    version, outsider_prices, status, level_id = facts or (None, None, None, None)
+    if actor is None:
         status = level_id = None
     viewer = PriceViewer(
         logged_in=actor is not None,

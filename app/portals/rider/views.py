@@ -24,7 +24,13 @@ from app.delivery.models import (
     RiderStatus,
     TaskStatus,
 )
-from app.delivery.riders import lock_profile, standing, standing_with_task
+from app.delivery.riders import (
+    STANDING,
+    STANDING_AND_TASK,
+    lock_profile,
+    standing,
+    standing_with_task,
+)
 from app.delivery.scope import task_for
 from app.delivery.services import (
     card_of,
@@ -44,6 +50,7 @@ from app.stores.delivery_rules import distance_m
 from app.web.access import portal_guard
 from app.web.db_connections import reads_first, start_writing
 from app.web.paging import Page, paginate
+from app.web.person import NOT_READ, alongside, read_alongside
 from app.web.rendering import render_page_or_block, see_other
 from app.web.unit_of_work import discard_work
 
@@ -51,6 +58,15 @@ from .forms import DutyForm, GrabForm, PositionForm, TapForm
 
 bp = Blueprint("rider", __name__)
 bp.before_request(portal_guard("rider"))
+# Every rider request reads the rider's standing; a grab also whether the task is still theirs
+# to take (`_grab_or_lose`): with the person, in one statement.
+read_alongside("rider", "standing", STANDING)
+read_alongside(
+    "rider.grab",
+    "standing",
+    STANDING_AND_TASK,
+    lambda user_id, args: {"rider_id": user_id, "task_id": args["task_id"]},
+)
 
 POOL_SIZE = 20
 # A card shows the order and its items; the order's store is the task's (already loaded).
@@ -70,10 +86,12 @@ def approved_riders_only():
     actor = g.get("actor")
     if actor is None:
         return None
-    if request.endpoint == "rider.grab":  # with the grab's first look (`_grab_or_lose`)
-        profile = g.rider = standing_with_task(actor.user_id, request.view_args["task_id"])
-    else:
-        profile = g.rider = standing(actor.user_id)
+    profile = alongside("standing")  # read with the person (PostgreSQL)
+    if profile is NOT_READ and request.endpoint == "rider.grab":  # with the grab's first look
+        profile = standing_with_task(actor.user_id, request.view_args["task_id"])
+    elif profile is NOT_READ:
+        profile = standing(actor.user_id)
+    g.rider = profile
     if profile is None or profile.status != RiderStatus.APPROVED:
         return render_template("rider/standing.html", profile=profile), 403
     return None

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from app.accounts.members import shown_prices
 from app.accounts.services import addresses_of
 from app.catalog.browse import pinned_cards
-from app.catalog.cached_library import storefront
+from app.catalog.cached_library import MEMBER_FACTS, storefront, storefront_of
 from app.catalog.library import category_icon_url
 from app.catalog.services import products_of
 from app.errors import InvalidInput
@@ -21,12 +21,24 @@ from app.stores.profile import store_image_url
 from app.stores.services import closed_notice, shows_products
 from app.web.access import actor_required, portal_guard
 from app.web.order_view import render_message
+from app.web.person import NOT_READ, alongside, read_alongside
 from app.web.rendering import render_page_or_block, see_other
 
 from .forms import AddToCartForm, CartQuantityForm
 
 bp = Blueprint("shop", __name__)
 bp.before_request(portal_guard("shop"))
+read_alongside("shop", "storefront", MEMBER_FACTS)  # a member's prices, read with the person
+
+
+@bp.before_request
+def storefront_read_with_the_person():
+    """A logged-in buyer's price facts came with the person's own statement (PostgreSQL): the
+    storefront is made of them, not read again."""
+    facts = alongside("storefront")
+    if facts is not NOT_READ and g.get("actor") is not None:
+        storefront_of(g.actor, facts)
+
 
 ORDERS_PER_PAGE = 10
 BADGED_KINDS = {StoreKind.WHOLESALE: KIND_LABELS[StoreKind.WHOLESALE]}  # the mall marks these

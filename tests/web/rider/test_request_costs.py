@@ -8,7 +8,6 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import event
 
 from app.accounts.models import Role
 from app.delivery.models import DeliveryTask
@@ -16,7 +15,6 @@ from app.delivery.riders import check_can_take, ensure_profile
 from app.delivery.services import grab_task, ship_with_assistant
 from app.extensions import db
 from app.jobs import commit
-from app.web.db_connections import READS_ONLY
 from tests.factories import actor_of, make_buyer, make_product, make_user, place_order
 from tests.support.sent import statements_sent
 from tests.web.rider.test_rider import HX, grab, pool_card, rider_client, tap
@@ -31,6 +29,19 @@ def statements_of(send) -> tuple[object, list[str]]:
 def reading(statements: list[str], table: str) -> list[str]:
     """The statements that load rows of `table` (not a subquery or EXISTS that consults it)."""
     return [s for s in statements if s.lstrip().startswith(f"SELECT {table}.")]
+
+
+def as_in_production(phone) -> None:
+    """The rider is not in this test's session (each request has its own in production) and the
+    process keeps their copy (app/web/person.py): a request reads them as it would at work."""
+    db.session.expunge_all()
+    assert phone.get("/rider/").status_code == 200
+
+
+def standing_reads(statements: list[str]) -> list[str]:
+    """The statements that read the rider's standing (on PostgreSQL the first is the person's
+    own statement, which carries it; app/web/person.py `read_alongside`)."""
+    return [s for s in statements if "rider_profiles.review_note" in s]
 
 
 def test_the_pool_costs_the_same_statements_for_one_card_or_a_full_page(app, login, ship):
@@ -67,11 +78,14 @@ def test_a_tap_reads_the_task_alone_and_the_profile_once(app, login, ship):
     phone = rider_client(app, login, rider)
     assert grab(phone, task, headers=HX).status_code == 200
     task = SimpleNamespace(id=task.id)  # read here, not while the tap's statements are recorded
+    as_in_production(phone)
     answer, statements = statements_of(lambda: tap(phone, task, "arrived", headers=HX))
     assert answer.status_code == 200 and "取单" in answer.get_data(as_text=True)
     assert reading(statements, "orders") == [] and reading(statements, "order_items") == []
     assert reading(statements, "stores") == []
-    assert len(reading(statements, "rider_profiles")) == 1
+    assert len(standing_reads(statements)) == 1
+    if db.engine.dialect.name == "postgresql":  # the standing came with the person
+        assert "FROM users" in standing_reads(statements)[0]
 
 
 def test_a_won_grab_checks_the_cap_under_the_profiles_lock(app, login, ship):
@@ -81,7 +95,7 @@ def test_a_won_grab_checks_the_cap_under_the_profiles_lock(app, login, ship):
     phone = rider_client(app, login, rider)
     answer, statements = statements_of(lambda: grab(phone, task, headers=HX))
     assert answer.status_code == 200 and "抢单成功" in answer.get_data(as_text=True)
-    standing, locked = reading(statements, "rider_profiles")  # read to look, then locked
+    standing, locked = standing_reads(statements)  # read to look, then locked
     if db.engine.dialect.name == "postgresql":
         assert "FOR UPDATE" not in standing and "FOR UPDATE OF rider_profiles" in locked
     assert "共 2 件商品" in pool_card(answer.get_data(as_text=True), task)
@@ -96,22 +110,17 @@ def test_a_lost_grab_reads_only_without_a_lock_or_a_transaction(app, login, ship
     grab_task(task, actor_of(other))
     commit()
     phone = rider_client(app, login, rider)
-    task = SimpleNamespace(id=task.id)
+    task, other = SimpleNamespace(id=task.id), SimpleNamespace(id=other.id)
     commit()  # this test's session holds no transaction the request would read in
-    read_only: list[bool] = []
-
-    def record(conn, *_args):
-        read_only.append(bool(conn.get_execution_options().get(READS_ONLY)))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        answer, statements = statements_of(lambda: grab(phone, task, headers=HX))
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+    as_in_production(phone)
+    with statements_sent(read_only=True) as statements:
+        answer = grab(phone, task, headers=HX)
     assert answer.status_code == 409 and "已被抢" in answer.get_data(as_text=True)
     assert reading(statements, "orders") == [] and reading(statements, "order_items") == []
     assert not any("FOR UPDATE" in statement for statement in statements), statements
-    assert read_only and all(read_only), statements
+    assert statements and all(statement.read_only for statement in statements), statements
+    if db.engine.dialect.name == "postgresql":  # the person, their standing and the task's
+        assert len(statements) == 1  # scope in one statement
     assert db.session.get(DeliveryTask, task.id).rider_id == other.id
 
 
