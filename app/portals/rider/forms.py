@@ -12,6 +12,15 @@ CONFIRMED = "yes"  # the `confirm` field of the 确认送达 button
 BAD_KEY = _l("操作编号无效，请刷新页面后重试")
 
 
+class RiderForm(FlaskForm):
+    """The phone's POSTs. Their CSRF token is checked by CSRFProtect before any view runs (every
+    form of the rider's pages carries `csrf_field()`); a form of its own would only make and sign
+    a second token on every tap and grab."""
+
+    class Meta:
+        csrf = False
+
+
 def _key_field() -> StringField:
     """The tap's key: made by the phone's script, or drawn with the form without JavaScript."""
     return StringField(
@@ -20,7 +29,7 @@ def _key_field() -> StringField:
     )
 
 
-class TapForm(FlaskForm):
+class TapForm(RiderForm):
     """The rider's one big button: the status the task moves to, once per key."""
 
     to = SelectField(
@@ -36,13 +45,13 @@ class TapForm(FlaskForm):
         return self.confirm.data == CONFIRMED
 
 
-class GrabForm(FlaskForm):
+class GrabForm(RiderForm):
     """抢单 from the pool's card."""
 
     key = _key_field()
 
 
-class DutyForm(FlaskForm):
+class DutyForm(RiderForm):
     """开工 (1) or 收工 (0)."""
 
     on = SelectField(
@@ -50,7 +59,7 @@ class DutyForm(FlaskForm):
     )
 
 
-class PositionForm(FlaskForm):
+class PositionForm(RiderForm):
     """Where the phone is (sent by the page's script while a task is on hand)."""
 
     lat = StringField(_l("纬度"), validators=[DataRequired(_l("缺少定位"))])

@@ -12,6 +12,7 @@ import hashlib
 import secrets
 
 from flask import Blueprint, abort, current_app, g, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
@@ -49,6 +50,7 @@ from app.rows import read_rows
 from app.stores.delivery_rules import distance_m
 from app.web.access import portal_guard
 from app.web.db_connections import reads_first, start_writing
+from app.web.fragments import rendered_once
 from app.web.paging import Page, paginate
 from app.web.person import NOT_READ, alongside, read_alongside
 from app.web.rendering import render_page_or_block, see_other
@@ -282,6 +284,20 @@ def _grab_or_lose(task_id: int, key: str) -> DeliveryTask | None:
     return task
 
 
+TASK_ID = "__task_id__"  # where the 已被抢 card's id goes
+
+
+def _taken_card(task_id: int) -> str:
+    """已被抢 in place of the pool's card: 31 of 32 riders get it, the same words for every
+    task, so it is drawn once per language and only the task's id is put in."""
+    card = rendered_once(
+        "rider-taken-card",
+        str(get_locale()),
+        render=lambda: render_template("rider/_taken_card.html", task_id=TASK_ID),
+    )
+    return card.replace(TASK_ID, str(task_id))
+
+
 @bp.post("/tasks/<int:task_id>/grab")
 @reads_first
 def grab(task_id: int):
@@ -293,14 +309,15 @@ def grab(task_id: int):
     task = _grab_or_lose(task_id, form.key.data)
     if request.htmx:  # the card is swapped in place: 抢单成功 (with 到店) or 已被抢
         card = card_of(g.actor, task.id) if task else None
+        if card is None:
+            return _taken_card(task_id), 409
         position = _position()
         return render_template(
             "rider/grab.html",
             task=card,
-            task_id=task_id,
-            pickup_m={card.id: distance_m(card, *position)} if card and position else {},
+            pickup_m={card.id: distance_m(card, *position)} if position else {},
             full=False,
-        ), (200 if card else 409)
+        )
     if task is None:
         return see_other(url_for(".index"), _("已被抢"), "error")
     return see_other(url_for(".task", task_id=task.id), _("抢单成功"))

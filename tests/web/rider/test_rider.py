@@ -166,8 +166,30 @@ def test_second_rider_is_told_already_taken_and_the_first_keeps_it(app, client, 
     lost = grab(other, task, HX)
     assert lost.status_code == 409
     assert "已被抢" in lost.get_data(as_text=True)
+    assert f'id="pool-task-{task.id}"' in lost.get_data(as_text=True)  # swaps its own card
     db.session.refresh(task)
     assert task.rider_id == rider.id
+
+
+def test_each_lost_grab_answers_for_its_own_task_in_the_riders_language(
+    app, client, login, ship, rider
+):
+    """The 已被抢 card is drawn once per language (app/portals/rider/views.py `_taken_card`):
+    every loss still names its own task, and a rider reading English reads it in English."""
+    first, second = ship(), ship()
+    for task in (first, second):
+        grab_task(task, actor_of(make_user(Role.RIDER)))
+    commit()
+    login(rider)
+    cards = [grab(client, task, HX).get_data(as_text=True) for task in (first, second)]
+    client.post("/lang/en")
+    english = grab(client, first, HX)
+    for task, card in zip((first, second), cards, strict=True):
+        assert "已被抢" in card and card.count(f'"pool-task-{task.id}"') == 1
+        assert card.count(f'data-task-card="{task.id}"') == 1
+    assert f"pool-task-{first.id}" not in cards[1]
+    assert english.status_code == 409 and "Already taken" in english.get_data(as_text=True)
+    assert f'id="pool-task-{first.id}"' in english.get_data(as_text=True)
 
 
 def test_a_plain_grab_that_lost_goes_back_to_the_pool_saying_already_taken(
