@@ -33,10 +33,11 @@ read_alongside("shop", "storefront", MEMBER_FACTS)  # a member's prices, read wi
 
 @bp.before_request
 def storefront_read_with_the_person():
-    """A logged-in buyer's price facts came with the person's own statement (PostgreSQL): the
-    storefront is made of them, not read again."""
+    """A logged-in buyer's price facts came with the person's own statement (PostgreSQL): a
+    page's storefront is made of them, not read again. (A POST may change what they say, a
+    member's profile for one: it reads them when it asks, after its change.)"""
     facts = alongside("storefront")
-    if facts is not NOT_READ and g.get("actor") is not None:
+    if facts is not NOT_READ and g.get("actor") is not None and request.method == "GET":
         storefront_of(g.actor, facts)
 
 
