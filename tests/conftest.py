@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import g
 from flask_migrate import upgrade
 from werkzeug.routing import Rule
 
@@ -232,3 +233,15 @@ def login(client):
         return c.post("/login", data={"phone": user.phone, "password": password})
 
     return do_login
+
+
+@pytest.fixture
+def csrf_app(app_factory):
+    """An app that checks CSRF tokens as production does (the other tests' apps do not)."""
+    app = app_factory(WTF_CSRF_ENABLED=True)
+    # The test holds an app context open for its factories and Flask reuses it for each request:
+    # clear `g` (Flask-Login's cached user) before anything else, the CSRF check included.
+    app.before_request_funcs.setdefault(None, []).insert(0, lambda: g.__dict__.clear())
+    with app.app_context():
+        yield app
+        db.session.remove()

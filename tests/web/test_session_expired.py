@@ -7,7 +7,6 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from flask import g
 
 from app.extensions import db
 from app.ordering.states import OrderStatus
@@ -17,17 +16,6 @@ from tests.support.wholesale_world import build_world, order_of
 HTMX = {"HX-Request": "true"}
 TOKEN = re.compile(r'"X-CSRFToken": "([^"]+)"')  # on every page (hx-headers in base.html)
 HOST = "http://localhost"
-
-
-@pytest.fixture
-def csrf_app(app_factory):
-    app = app_factory(WTF_CSRF_ENABLED=True)
-    # The test holds an app context open for its factories and Flask reuses it for each request:
-    # clear `g` (Flask-Login's cached user) before anything else, the CSRF check included.
-    app.before_request_funcs.setdefault(None, []).insert(0, lambda: g.__dict__.clear())
-    with app.app_context():
-        yield app
-        db.session.remove()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ the phone is still refused without the page's token, and moves nothing."""
 from __future__ import annotations
 
 import pytest
-from flask import g
 
 from app.accounts.models import Role
 from app.delivery.models import DeliveryTask, TaskStatus
@@ -14,15 +13,6 @@ from app.jobs import commit
 from tests.factories import actor_of, make_buyer, make_product, make_store, make_user, place_order
 from tests.web.rider.test_rider import HX, new_key
 from tests.web.test_session_expired import logged_in, page_token
-
-
-@pytest.fixture
-def csrf_app(app_factory):
-    app = app_factory(WTF_CSRF_ENABLED=True)
-    app.before_request_funcs.setdefault(None, []).insert(0, lambda: g.__dict__.clear())
-    with app.app_context():
-        yield app
-        db.session.remove()
 
 
 @pytest.fixture
