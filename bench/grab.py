@@ -1,5 +1,6 @@
 """32 riders grab the same fresh task at once, over HTTP on PostgreSQL, task after task; then the
-same race against the hand-tuned grab of `bench/reference.py`, for scale.
+same race against the hand-tuned grab of `bench/reference.py`, for scale, the two alternating
+in blocks of rounds (--blocks) so that a host whose speed drifts slows both alike.
 
 A fresh PostgreSQL database seeded as `make bench` seeds it (migrations, the demo data, --orders
 bulk orders, VACUUM ANALYZE), --tasks fresh tasks waiting in the pool and --riders riders at work,
@@ -69,6 +70,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--riders", type=int, default=32, help="riders grabbing each task")
     parser.add_argument("--tasks", type=int, default=200, help="fresh tasks, one round each")
     parser.add_argument("--warmup", type=int, default=10, help="rounds not measured, first")
+    parser.add_argument(
+        "--blocks", type=int, default=4, help="alternating blocks of the two grabs' rounds"
+    )
     parser.add_argument("--orders", type=int, default=1000, help="bulk orders seeded first")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (-w)")
     parser.add_argument("--worker-class", default="sync", help="gunicorn -k (default sync)")
@@ -121,12 +125,6 @@ def main(argv: list[str] | None = None) -> int:
             "/healthz",
             args.worker_class,
         )
-        with server:
-            riders = [log_in(HOST, server.port, phone, seed.BENCH_PASSWORD) for phone in phones]
-            busy = report.cpu_busy()
-            racers = [_portal_racer(rider) for rider in riders]
-            outcome = _measured(server.port, racers, APP_GRAB, task_ids, args.warmup)
-        problems = check(outcome, data.url, task_ids[args.warmup :], riders, args.riders)
         reference = Gunicorn(
             "grab-reference",
             "bench.reference:app",
@@ -137,15 +135,23 @@ def main(argv: list[str] | None = None) -> int:
             args.worker_class,
         )
         rider_ids = _rider_ids(data.url, phones)
-        with reference:
-            racers = [_reference_racer(rider_ids[phone]) for phone in phones]
-            hand_tuned = _measured(
-                reference.port, racers, REFERENCE_GRAB, reference_ids, args.warmup
+        with server, reference:
+            riders = [log_in(HOST, server.port, phone, seed.BENCH_PASSWORD) for phone in phones]
+            busy = report.cpu_busy()
+            portal = Contender(server.port, [_portal_racer(r) for r in riders], APP_GRAB)
+            hand = Contender(
+                reference.port,
+                [_reference_racer(rider_ids[phone]) for phone in phones],
+                REFERENCE_GRAB,
             )
+            outcome, hand_tuned, blocks = _interleaved(
+                portal, hand, task_ids, reference_ids, args.warmup, args.blocks
+            )
+        problems = check(outcome, data.url, task_ids[args.warmup :], riders, args.riders)
         problems += check_reference(
             hand_tuned, data.url, reference_ids[args.warmup :], phones, rider_ids
         )
-        lines = summary(args, outcome, problems, busy, hand_tuned)
+        lines = summary(args, outcome, problems, busy, hand_tuned, blocks)
         for line in lines:
             say(line)
         path = write_markdown(args, lines)
@@ -195,9 +201,44 @@ def _rider_ids(url: str, phones: list[str]) -> dict[str, int]:
         engine.dispose()
 
 
-def _measured(port: int, racers: list[Racer], path: str, task_ids: list[int], warmup: int):
-    race(port, racers, path, task_ids[:warmup])
-    return race(port, racers, path, task_ids[warmup:])
+@dataclass
+class Contender:
+    """A server and its riders' requests: the portal's grab, or the hand-tuned one."""
+
+    port: int
+    racers: list[Racer]
+    path: str
+
+    def race(self, task_ids: list[int]) -> Outcome:
+        return race(self.port, self.racers, self.path, task_ids)
+
+
+def _interleaved(portal, hand, task_ids, reference_ids, warmup: int, blocks: int):
+    """Both grabs warmed up, then measured in alternating blocks of rounds (the portal's, the
+    hand-tuned one's, ...): a host whose speed drifts from minute to minute (a shared VM) then
+    slows both alike, and the ratio of their p95s is what compares across hosts. Returns the
+    portal's outcome, the hand-tuned one's, and each block's pair of p95s."""
+    portal.race(task_ids[:warmup])
+    hand.race(reference_ids[:warmup])
+    mine, theirs = _split(task_ids[warmup:], blocks), _split(reference_ids[warmup:], blocks)
+    outcome, hand_tuned, pairs = Outcome(), Outcome(), []
+    for portal_ids, hand_ids in zip(mine, theirs, strict=True):
+        ours, reference = portal.race(portal_ids), hand.race(hand_ids)
+        pairs.append((_p95(ours), _p95(reference)))
+        for total, part in ((outcome, ours), (hand_tuned, reference)):
+            total.answers += part.answers
+            total.errors += part.errors
+            total.seconds += part.seconds
+    return outcome, hand_tuned, pairs
+
+
+def _split(ids: list[int], blocks: int) -> list[list[int]]:
+    size = -(-len(ids) // max(1, blocks))
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def _p95(outcome: Outcome) -> float:
+    return _percentile([a.ms for a in outcome.answers], 0.95)
 
 
 def race(port: int, racers: list[Racer], path: str, task_ids: list[int]) -> Outcome:
@@ -350,7 +391,12 @@ def _figures(values: list[float]) -> str:
 
 
 def summary(
-    args, outcome: Outcome, problems: list[str], busy: float | None, hand_tuned: Outcome
+    args,
+    outcome: Outcome,
+    problems: list[str],
+    busy: float | None,
+    hand_tuned: Outcome,
+    blocks: list[tuple[float, float]],
 ) -> list[str]:
     every = [a.ms for a in outcome.answers]
     winners = [a.ms for a in outcome.answers if a.won]
@@ -372,6 +418,9 @@ def summary(
         f"    (POST /tasks/<id>/grab of bench/reference.py under the same gunicorn: one "
         f"compare-and-set UPDATE + one event INSERT, no login, CSRF or ORM; "
         f"{args.tasks / hand_tuned.seconds if hand_tuned.seconds else 0.0:.1f} tasks/s)",
+        f"  ×hand-tuned (p95) {p95 / _percentile([a.ms for a in hand_tuned.answers], 0.95):.2f}"
+        f"; block by block (the two grabs alternate): "
+        + ", ".join(f"{ours / theirs:.2f}" for ours, theirs in blocks),
     ]
     if problems:
         lines.append(f"  exactly one winner: FAILED ({len(problems)} problems)")
