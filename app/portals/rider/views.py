@@ -320,6 +320,8 @@ def grab(task_id: int):
         )
     if task is None:
         return see_other(url_for(".index"), _("已被抢"), "error")
+    if task.status != TaskStatus.ACCEPTED:  # theirs already, and moved on since (a stale card)
+        return see_other(url_for(".task", task_id=task.id), _("这一单已是您的配送"), "info")
     return see_other(url_for(".task", task_id=task.id), _("抢单成功"))
 
 

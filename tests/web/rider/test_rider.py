@@ -204,6 +204,29 @@ def test_a_plain_grab_that_lost_goes_back_to_the_pool_saying_already_taken(
     assert "已被抢" in lost.get_data(as_text=True)
 
 
+def test_a_stale_grab_of_a_task_already_delivered_says_where_it_is_not_grabbed(
+    client, login, ship, rider
+):
+    """抢单 from a card left open on another screen after the rider delivered that task: the
+    answer shows the task as it is (已送达), not 抢单成功 with 请尽快到店取货, and moves nothing."""
+    task = ship()
+    login(rider)
+    assert grab(client, task, HX).status_code == 200
+    for to in TAPS:
+        assert tap(client, task, to, headers=HX).status_code == 200
+    db.session.refresh(task)
+    assert task.status == TaskStatus.DELIVERED
+
+    card = grab(client, task, HX).get_data(as_text=True)
+    plain = grab(client, task, follow_redirects=True).get_data(as_text=True)
+
+    assert "抢单成功" not in card and "请尽快到店取货" not in card
+    assert "badge-delivered" in card and "已送达" in card
+    assert "这一单已是您的配送" in plain and "抢单成功" not in plain
+    db.session.refresh(task)
+    assert task.status == TaskStatus.DELIVERED and task.rider_id == rider.id
+
+
 def test_tapping_grab_twice_keeps_the_task_without_a_loss(client, login, ship, rider):
     task = ship()
     login(rider)
