@@ -73,8 +73,12 @@ def standing(rider_id: int):
 def standing_with_task(rider_id: int, task_id: int):
     """`standing` with `task_in_scope`: the task is still the rider's to see (waiting in the pool
     while they are at work, or already theirs); False once another rider took it."""
-    values = {"user_id": rider_id, "rider_id": rider_id, "task_id": task_id}
-    return read_rows(STANDING_AND_TASK, values).first()
+    return read_rows(STANDING_AND_TASK, standing_and_task_values(rider_id, task_id)).first()
+
+
+def standing_and_task_values(rider_id: int, task_id: int) -> dict[str, int]:
+    """STANDING_AND_TASK's parameters."""
+    return {"user_id": rider_id, "rider_id": rider_id, "task_id": task_id}
 
 
 # The profile row locked until the commit (PostgreSQL; SQLite serialises writers), read fresh

@@ -30,6 +30,7 @@ from app.delivery.riders import (
     STANDING_AND_TASK,
     lock_profile,
     standing,
+    standing_and_task_values,
     standing_with_task,
 )
 from app.delivery.scope import task_for
@@ -67,7 +68,7 @@ read_alongside(
     "rider.grab",
     "standing",
     STANDING_AND_TASK,
-    lambda user_id, args: {"rider_id": user_id, "task_id": args["task_id"]},
+    lambda user_id, args: standing_and_task_values(user_id, args["task_id"]),
 )
 
 POOL_SIZE = 20
