@@ -53,13 +53,6 @@ def fragment(*key: Hashable, caller: Callable[[], str]) -> Markup:
     return html
 
 
-def rendered_once(*key: Hashable, render: Callable[[], str]) -> Markup:
-    """A whole small answer that is the same for everyone but for the values the caller puts
-    in afterwards (a card whose only variable is an id): rendered once per key, like a
-    fragment, without a template context or a render per request."""
-    return fragment("answer", *key, caller=render)
-
-
 def register_fragments(app: Flask) -> None:
     app.extensions["fragments"] = Fragments()
     app.add_template_global(fragment, "fragment")

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from threading import Lock
 
 from flask import has_request_context, request
-from sqlalchemy import Select, bindparam, select, text
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.accounts.models import RoleGrant, User
@@ -60,8 +60,7 @@ STAMP_COLUMNS = """
         LEFT JOIN stores s ON s.id = g.store_id
         LEFT JOIN regions r ON r.id = g.region_id
         WHERE g.user_id = u.id), '') AS stamp"""
-STAMP = text(f"SELECT {STAMP_COLUMNS}\nFROM users u\nWHERE u.id = :user_id")
-STAMP_SQL = STAMP.text.replace(":user_id", "%(user_id)s")  # psycopg's placeholder
+STAMP_SQL = f"SELECT {STAMP_COLUMNS}\nFROM users u\nWHERE u.id = %(user_id)s"  # psycopg's style
 STAMP_WIDTH = 3  # the stamp's own columns; a portal's row follows them
 
 
@@ -114,12 +113,11 @@ ALONGSIDE_KEY = "haoshang.person_alongside"  # this request's (kept with the req
 # `g`: a test's app context can outlive several requests)
 
 
-def read_alongside(where: str, name: str, statement: Select, params=None) -> Alongside:
+def read_alongside(where: str, name: str, statement: Select, params=None) -> None:
     """Read `statement`'s row with the person on every request of a blueprint (or of one
     endpoint, `where` with a dot, which wins over its blueprint's). PostgreSQL only: elsewhere
     `alongside` says NOT_READ and the portal runs the statement itself."""
-    along = _alongside[where] = Alongside(name, statement, params)
-    return along
+    _alongside[where] = Alongside(name, statement, params)
 
 
 def alongside(name: str):

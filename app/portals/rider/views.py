@@ -51,7 +51,7 @@ from app.rows import read_rows
 from app.stores.delivery_rules import distance_m
 from app.web.access import portal_guard
 from app.web.db_connections import reads_first, start_writing
-from app.web.fragments import rendered_once
+from app.web.fragments import fragment
 from app.web.paging import Page, paginate
 from app.web.person import NOT_READ, alongside, read_alongside
 from app.web.rendering import render_page_or_block, see_other
@@ -291,10 +291,10 @@ TASK_ID = "__task_id__"  # where the 已被抢 card's id goes
 def _taken_card(task_id: int) -> str:
     """已被抢 in place of the pool's card: 31 of 32 riders get it, the same words for every
     task, so it is drawn once per language and only the task's id is put in."""
-    card = rendered_once(
+    card = fragment(
         "rider-taken-card",
         str(get_locale()),
-        render=lambda: render_template("rider/_taken_card.html", task_id=TASK_ID),
+        caller=lambda: render_template("rider/_taken_card.html", task_id=TASK_ID),
     )
     return card.replace(TASK_ID, str(task_id))
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import update
 
 from app.accounts.models import Role
-from app.delivery.models import DeliveryTask
+from app.delivery.models import DeliveryTask, RiderProfile, RiderStatus
 from app.delivery.riders import check_can_take, ensure_profile
 from app.delivery.services import grab_task, ship_with_assistant
 from app.extensions import db
@@ -122,6 +123,35 @@ def test_a_lost_grab_reads_only_without_a_lock_or_a_transaction(app, login, ship
     if db.engine.dialect.name == "postgresql":  # the person, their standing and the task's
         assert len(statements) == 1  # scope in one statement
     assert db.session.get(DeliveryTask, task.id).rider_id == other.id
+
+
+def test_the_standing_read_with_the_person_is_the_one_of_that_very_request(app, login, ship):
+    """The rider's standing rides in the person's statement (PostgreSQL) but is never kept:
+    taken off duty between two requests, the very next grab says so and takes nothing; refused,
+    the next page shows why and nothing else."""
+    task = ship()
+    rider = make_user(Role.RIDER)
+    commit()
+    phone = rider_client(app, login, rider)
+    task_id, rider_id = task.id, rider.id
+    as_in_production(phone)
+
+    _set_profile(rider_id, on_duty=False)
+    refused = grab(phone, SimpleNamespace(id=task_id), headers=HX)
+    assert refused.status_code == 409 and "您已收工，请先开工再抢单" in refused.get_data(
+        as_text=True
+    )
+    assert db.session.get(DeliveryTask, task_id).rider_id is None
+
+    _set_profile(rider_id, on_duty=True, status=RiderStatus.REJECTED)
+    page = phone.get("/rider/")
+    assert page.status_code == 403 and 'class="card task-card' not in page.get_data(as_text=True)
+
+
+def _set_profile(rider_id: int, **values) -> None:
+    db.session.execute(update(RiderProfile).where(RiderProfile.user_id == rider_id).values(values))
+    commit()
+    db.session.expunge_all()
 
 
 def test_the_cap_check_refuses_a_profile_locked_for_another_rider(app):
