@@ -13,38 +13,18 @@ tokens stay outside the block; a count shown inside is part of the key.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from flask import Flask, current_app, request
 from markupsafe import Markup
 
+from app.kept import Kept
+
 MAX_FRAGMENTS = 2_000  # the ones used last are kept (a filter bar's variants come and go)
 
 
-class Fragments:
-    def __init__(self, size: int = MAX_FRAGMENTS):
-        self.size = size
-        self.kept: OrderedDict[tuple, Markup] = OrderedDict()
-        self.lock = threading.Lock()  # the development server answers in threads
-
-    def get(self, key: tuple) -> Markup | None:
-        with self.lock:
-            html = self.kept.get(key)
-            if html is not None:
-                self.kept.move_to_end(key)
-            return html
-
-    def keep(self, key: tuple, html: Markup) -> None:
-        with self.lock:
-            self.kept[key] = html
-            if len(self.kept) > self.size:
-                self.kept.popitem(last=False)
-
-
 def fragment(*key: Hashable, caller: Callable[[], str]) -> Markup:
-    kept: Fragments = current_app.extensions["fragments"]
+    kept: Kept[Markup] = current_app.extensions["fragments"]
     full_key = (request.script_root, *key)
     html = kept.get(full_key)
     if html is None:
@@ -54,5 +34,5 @@ def fragment(*key: Hashable, caller: Callable[[], str]) -> Markup:
 
 
 def register_fragments(app: Flask) -> None:
-    app.extensions["fragments"] = Fragments()
+    app.extensions["fragments"] = Kept(MAX_FRAGMENTS)
     app.add_template_global(fragment, "fragment")

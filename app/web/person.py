@@ -24,10 +24,9 @@ the portals read their rows themselves.
 
 from __future__ import annotations
 
-from collections import OrderedDict, namedtuple
+from collections import namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from threading import Lock
 
 from flask import has_request_context, request
 from sqlalchemy import Select, bindparam, select
@@ -35,6 +34,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from app.accounts.models import RoleGrant, User
 from app.extensions import db
+from app.kept import Kept
 
 # The person, their roles, each role's store or region: the tables the stamp covers.
 LOAD_USER = (
@@ -139,35 +139,15 @@ def _alongside_of_request() -> Alongside | None:
 KEPT = 2_000  # people per process; the least recently seen are dropped first
 
 
-class People:
+class People(Kept[tuple[str, User]]):
     """The per-process copies: user id -> (stamp, detached User with grants, stores, regions)."""
 
-    def __init__(self, size: int = KEPT):
-        self.size = size
-        self._copies: OrderedDict[int, tuple[str, User]] = OrderedDict()
-        self._lock = Lock()
-
-    def get(self, user_id: int, stamp: str) -> User | None:
-        with self._lock:
-            found = self._copies.get(user_id)
-            if found is None or found[0] != stamp:
-                return None
-            self._copies.move_to_end(user_id)
-            return found[1]
-
-    def keep(self, user_id: int, stamp: str, copy: User) -> None:
-        with self._lock:
-            self._copies[user_id] = (stamp, copy)
-            self._copies.move_to_end(user_id)
-            while len(self._copies) > self.size:
-                self._copies.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._copies.clear()
+    def copy_of(self, user_id: int, stamp: str) -> User | None:
+        found = self.get(user_id)
+        return found[1] if found is not None and found[0] == stamp else None
 
 
-people = People()
+people = People(KEPT)
 
 
 def load_person(session_id: str) -> User | None:
@@ -188,12 +168,12 @@ def load_person(session_id: str) -> User | None:
         return None
     if along is not None:
         request.environ[ALONGSIDE_KEY] = (along.name, along.row_of(row[STAMP_WIDTH:]))
-    copy = people.get(values["user_id"], stamp)
+    copy = people.copy_of(values["user_id"], stamp)
     if copy is None:
         copy = _detached_copy(session, values)
         if copy is None:  # changed between the two statements: the next request looks again
             return _load(session, values)
-        people.keep(values["user_id"], stamp, copy)
+        people.keep(values["user_id"], (stamp, copy))
     return session.merge(copy, load=False)
 
 
