@@ -45,7 +45,8 @@ def capped_count(counted: Select, cap: int) -> Select:
     return select(func.count()).select_from(capped.subquery())
 
 
-def _is_constant(value) -> bool:
+def is_constant(value) -> bool:
+    """A code's constant (an `Enum` member, or a list of them): written into the text."""
     if isinstance(value, Enum):
         return True
     return (
@@ -61,7 +62,7 @@ def _constants_in_the_text(element: BindParameter, compiler, **kw) -> str:
     UPDATE's or DELETE's values stay parameters, their plans are a primary-key probe anyway)."""
     if (
         element.callable is None
-        and _is_constant(element.value)
+        and is_constant(element.value)
         and not (compiler.isinsert or compiler.isupdate or compiler.isdelete)
     ):
         kw["literal_execute"] = True

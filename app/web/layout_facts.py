@@ -65,7 +65,12 @@ class LayoutFacts:
         self._queries = queries
         self._values: dict[str, Any] | None = None
 
-    def _params(self) -> dict[str, Any]:
+    @property
+    def shape(self) -> tuple[str, str]:
+        """What the figures' statement depends on besides its values."""
+        return self._portal, self._actor.role
+
+    def params(self) -> dict[str, Any]:
         return {name: getattr(self._actor, field) for field, name in BOUND_ACTOR.items()}
 
     def ride_along(self) -> tuple[list, dict[str, Any]]:
@@ -73,7 +78,7 @@ class LayoutFacts:
         `take(row)` reads them back, and no statement of their own is needed."""
         statement = _statement(self._portal, self._actor.role, self._queries)
         columns = [c.element.label(FACT_PREFIX + c.name) for c in statement.selected_columns]
-        return columns, self._params()
+        return columns, self.params()
 
     def take(self, row) -> None:
         mapping = row._mapping
@@ -84,7 +89,7 @@ class LayoutFacts:
             raise AttributeError(name)
         if self._values is None:
             statement = _statement(self._portal, self._actor.role, self._queries)
-            self._values = dict(read_rows(statement, self._params()).one()._mapping)
+            self._values = dict(read_rows(statement, self.params()).one()._mapping)
         return self._values[name]
 
 

@@ -9,6 +9,7 @@ are translated once per page, not once per row.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import ColumnElement, ScalarSelect, Select, String, case, cast, func, select
 from sqlalchemy.orm import aliased
@@ -24,7 +25,7 @@ from app.ordering.states import ORDER_MACHINE
 from app.stores.models import Store
 from app.web.i18n import translate
 from app.web.layout_facts import layout_facts
-from app.web.paging import Page, paginate, without_total
+from app.web.paging import Page, shaped_page, without_total
 from app.wholesale.models import Fulfilment
 
 ITEMS_SHOWN = 3  # a list names an order's first three items, then "等 n 种"
@@ -83,7 +84,33 @@ def order_rows_of(
     where: list[ColumnElement[bool]], per_page: int, items: bool = False, store: bool = False
 ) -> Page:
     """A page of the orders matching `where` (which holds the actor's scope), newest first, as
-    `OrderRow`s: the rows and the capped count in one statement, the items in one more."""
+    `OrderRow`s: the rows, the capped count and the layout's figures in one statement, built
+    once per shape of `where` (`shaped_page`)."""
+    page = shaped_page(
+        where,
+        partial(_order_list_statement, items=items, store=store),
+        per_page,
+        shape=("order_list", items, store),
+        facts=layout_facts(),
+    )
+    labels = _Labels()
+    item_summary = ItemSummary()
+    page.items = [
+        OrderRow(
+            **{k: v for k, v in without_total(row).items() if k not in ITEM_COLUMNS},
+            status_label=labels.of(ORDER_MACHINE.label, row.status),
+            payment_label=labels.of(payment_label, row.payment_method),
+            task_label=labels.of(TASK_MACHINE.label, row.task_status) if row.task_status else "",
+            items=item_summary(row.item_lines, row.item_kinds) if items else "",
+        )
+        for row in page.items
+    ]
+    return page
+
+
+def _order_list_statement(
+    where: list[ColumnElement[bool]], items: bool, store: bool
+) -> tuple[Select, Select]:
     columns = (
         COLUMNS
         + ((Store.name.label("store_name"),) if store else ())
@@ -101,27 +128,7 @@ def order_rows_of(
     )
     if store:
         query = query.join(Store, Store.id == Order.store_id)
-    page = paginate(
-        query,
-        per_page,
-        counted=select(Order.id).where(*where),
-        as_rows=True,
-        count_in_rows=True,
-        facts=layout_facts(),
-    )
-    labels = _Labels()
-    item_summary = ItemSummary()
-    page.items = [
-        OrderRow(
-            **{k: v for k, v in without_total(row).items() if k not in ITEM_COLUMNS},
-            status_label=labels.of(ORDER_MACHINE.label, row.status),
-            payment_label=labels.of(payment_label, row.payment_method),
-            task_label=labels.of(TASK_MACHINE.label, row.task_status) if row.task_status else "",
-            items=item_summary(row.item_lines, row.item_kinds) if items else "",
-        )
-        for row in page.items
-    ]
-    return page
+    return query, select(Order.id).where(*where)
 
 
 ITEM_COLUMNS = frozenset({"item_lines", "item_kinds"})
@@ -180,17 +187,27 @@ FIRST_ITEM = (  # "椰子汁 1L×12 × 3": the first item's name, spec and quant
 )
 
 
-def order_rows(query: Select, per_page: int, *columns, cap: int | None = None) -> Page:
-    """A page of an ORM order query (a portal's scoped, filtered, ordered `select(Order)`) read
-    as rows of just `columns`: the same WHERE and ORDER BY, so the same orders in the same order,
-    and a count of the same WHERE (up to `cap`) when one is needed."""
-    return paginate(
-        query.with_only_columns(*columns),
+def order_rows(
+    listed: tuple[list[ColumnElement[bool]], tuple[ColumnElement, ...]],
+    per_page: int,
+    *columns,
+    cap: int | None = None,
+) -> Page:
+    """A page of a phone portal's list (`listed`: the WHERE of its orders, with the actor's
+    scope, and their order) read as rows of just `columns`, with a count of the same WHERE (up
+    to `cap`) when one is needed: one statement, built once per shape (`shaped_page`)."""
+    where, ordering = listed
+
+    def build(where: list[ColumnElement[bool]]) -> tuple[Select, Select]:
+        rows = select(*columns).select_from(Order).where(*where).order_by(*ordering)
+        return rows, select(Order.id).where(*where)
+
+    return shaped_page(
+        where,
+        build,
         per_page,
-        counted=query.with_only_columns(Order.id),
+        shape=("order_rows", ordering, columns),
         cap=cap,
-        as_rows=True,
-        count_in_rows=True,
         facts=layout_facts(),
     )
 

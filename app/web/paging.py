@@ -11,14 +11,17 @@ read 10,001 index entries on each page at 100,000 orders, 2.8 ms of PostgreSQL's
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from app.extensions import db
+from app.kept import Kept
 from app.rows import read_rows
-from app.sqltext import capped_count, in_the_text
+from app.sqltext import capped_count, in_the_text, is_constant
 from app.web.bounds import MAX_PAGE, int_arg
 from app.web.layout_facts import FACT_PREFIX, LayoutFacts
 
@@ -66,48 +69,125 @@ def paginate(
     counted: Select | None = None,
     as_rows: bool = False,
     cap: int | None = None,
-    count_in_rows: bool = False,
-    facts: LayoutFacts | None = None,
-    params: dict | None = None,
 ) -> Page:
     """The rows of the page asked for by ?page= and what the pager needs to draw itself.
 
     `query` selects ORM objects, or with `as_rows=True` plain rows (a Core select of the shown
     columns); `counted`, when given, is what the capped count counts (the same WHERE without the
     columns and joins only the page needs); `cap` is where counting stops (COUNT_CAP unless
-    given). With `count_in_rows` (rows only) the capped count rides along in the rows' statement
-    as a scalar subquery, one round trip instead of two; each row then carries it as the extra
-    column `TOTAL_COLUMN`. `facts` (rows only): the layout's figures ride along the same way
-    (`without_total` gives a row's own columns). `params`: values of the statements' bound
-    parameters (a statement built once with them)."""
+    given). The busy lists build their statement once (`shaped_page`) and carry the count and
+    the layout's figures in it."""
     cap = COUNT_CAP if cap is None else cap
     page = int_arg("page", 1, low=1, high=MAX_PAGE)
     offset = (page - 1) * per_page
-    counting = capped_count(query if counted is None else counted, cap)
-    if count_in_rows and as_rows:
-        query = query.add_columns(counting.scalar_subquery().label(TOTAL_COLUMN))
-    params = dict(params or {})
-    if facts is not None and as_rows:
-        columns, fact_params = facts.ride_along()
-        query = query.add_columns(*columns)
-        params.update(fact_params)
-    query = query.limit(in_the_text("page_limit", per_page + 1))
-    query = query.offset(in_the_text("page_offset", offset))
+    rows = query.limit(in_the_text("page_limit", per_page + 1))
+    rows = rows.offset(in_the_text("page_offset", offset))
     if as_rows:
-        found = list(read_rows(query, params).all())
+        found = list(read_rows(rows).all())
     else:
-        found = list(db.session.execute(query, params).scalars().unique())
-    if facts is not None and as_rows and found:
-        facts.take(found[0])
+        found = list(db.session.execute(rows).scalars().unique())
     has_next = len(found) > per_page
     found = found[:per_page]
     if not has_next and (found or page == 1):  # the last page tells the total by itself
         return Page(found, page, per_page, offset + len(found), False, has_next)
-    if count_in_rows and found:
-        total = found[0]._mapping[TOTAL_COLUMN]
-    else:
-        total = read_rows(counting, params).scalar() or 0
+    total = read_rows(capped_count(query if counted is None else counted, cap)).scalar() or 0
     return Page(found, page, per_page, min(total, cap), total > cap, has_next)
+
+
+# ---- a list's statement built once per shape ------------------------------------------------
+#
+# A list page's statement is large (its columns, joins, the items' subqueries, the capped count,
+# the layout's figures) and was built, and its cache key computed, on every request: about a
+# third of the store's order list in-process, more than PostgreSQL spends running it. What
+# changes from one request to the next is its WHERE: the actor's scope and the filter bar. So
+# the statement is built once per *shape* of that WHERE (SQLAlchemy's cache key of it, which
+# leaves out the values) and kept; each request computes the key of its few WHERE clauses and
+# sends their values.
+#
+# The kept statement holds no request's values: its WHERE is the first request's with every
+# bound value replaced by a required named parameter (`w0`, `w1`, ... in the order SQLAlchemy's
+# cache key lists them, the same for every WHERE of one shape). A value not given when the
+# statement runs is an error, never an earlier request's value.
+
+SHAPES_KEPT = 500  # statements per process (a handful per list: roles x which filters are set)
+
+
+@dataclass(frozen=True)
+class _Shaped:
+    rows: Select  # the page's rows with the capped count (and the layout's figures) beside them
+    count: Select  # the capped count alone (a page past the end has no row to carry it)
+
+
+_shapes: Kept[_Shaped] = Kept(SHAPES_KEPT)
+
+
+def shaped_page(
+    where: Sequence[ColumnElement[bool]],
+    build: Callable[[list[ColumnElement[bool]]], tuple[Select, Select]],
+    per_page: int,
+    *,
+    shape: Hashable = (),
+    cap: int | None = None,
+    facts: LayoutFacts | None = None,
+    params: dict[str, Any] | None = None,
+) -> Page:
+    """`paginate` of plain rows, the statement built once per shape of `where`.
+
+    `build(where)` makes the rows' select (ordered) and what the count counts from `where` and
+    from constants only: everything else it depends on goes into `shape`. It is called once per
+    shape, with `where`'s values replaced by named parameters. `params`: values of parameters
+    `build`'s statements have by name (statements built once with them)."""
+    cap = COUNT_CAP if cap is None else cap
+    key = and_(*where)._generate_cache_key() if where else None
+    bound = key.bindparams if key is not None else []
+    full_key = (key and key.key, shape, cap, facts.shape if facts is not None else None)
+    shaped = _shapes.get(full_key)
+    if shaped is None:
+        shaped = _shapes.keep(full_key, _shaped(where, bound, build, cap, facts))
+    params = dict(params or {})
+    params.update((f"w{i}", parameter.effective_value) for i, parameter in enumerate(bound))
+    if facts is not None:
+        params.update(facts.params())
+    page = int_arg("page", 1, low=1, high=MAX_PAGE)
+    offset = (page - 1) * per_page
+    params["page_limit"], params["page_offset"] = per_page + 1, offset
+    found = list(read_rows(shaped.rows, params).all())
+    if facts is not None and found:
+        facts.take(found[0])
+    has_next = len(found) > per_page
+    found = found[:per_page]
+    if not has_next and (found or page == 1):
+        return Page(found, page, per_page, offset + len(found), False, has_next)
+    total = found[0]._mapping[TOTAL_COLUMN] if found else read_rows(shaped.count, params).scalar()
+    return Page(found, page, per_page, min(total, cap), total > cap, has_next)
+
+
+def _shaped(where, bound: Sequence[BindParameter], build, cap: int, facts) -> _Shaped:
+    query, counted = build(_named(where, bound))
+    counting = capped_count(counted, cap)
+    query = query.add_columns(counting.scalar_subquery().label(TOTAL_COLUMN))
+    if facts is not None:
+        query = query.add_columns(*facts.ride_along()[0])
+    query = query.limit(in_the_text("page_limit")).offset(in_the_text("page_offset"))
+    return _Shaped(query, counting)
+
+
+def _named(where, bound: Sequence[BindParameter]) -> list[ColumnElement[bool]]:
+    """`where` with each bound value replaced by a required parameter named by its place."""
+    place = {id(parameter): i for i, parameter in enumerate(bound)}
+
+    def named(element, **_kw):
+        if isinstance(element, BindParameter) and id(element) in place:
+            return bindparam(
+                f"w{place[id(element)]}",
+                type_=element.type,
+                expanding=element.expanding,
+                literal_execute=element.literal_execute or is_constant(element.value),
+                required=True,
+            )
+        return None
+
+    return [replacement_traverse(clause, {}, named) for clause in where]
 
 
 def without_total(row) -> dict:

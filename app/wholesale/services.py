@@ -7,7 +7,7 @@ import uuid
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 
 from app.accounts.actor import Actor
 from app.accounts.models import Role, RoleGrant, User
@@ -20,7 +20,8 @@ from app.messages import define
 from app.notifications.services import people_with_role, queue_sms
 from app.ordering.events import record_event
 from app.ordering.models import Order
-from app.ordering.scope import order_scope, orders_visible_to
+from app.ordering.scope import order_scope
+from app.ordering.search import NEWEST_FIRST
 from app.ordering.services import move_order_once
 from app.ordering.states import ORDER_MACHINE, OrderStatus
 from app.sqltext import capped_count
@@ -271,11 +272,15 @@ DRIVER_TABS = {
 }
 
 
-def manager_orders(actor: Actor, tab: str) -> Select:
-    query = orders_visible_to(actor)
+# A phone list: the WHERE of its orders (the actor's scope and the tab) and their order.
+PhoneList = tuple[list[ColumnElement[bool]], tuple[ColumnElement, ...]]
+
+
+def manager_orders(actor: Actor, tab: str) -> PhoneList:
+    where = [order_scope(actor)]
     if tab != "all":
-        query = query.where(Order.status == tab)
-    return query.order_by(Order.created_at.desc(), Order.id.desc())
+        where.append(Order.status == tab)
+    return where, NEWEST_FIRST
 
 
 # Tabs that hold work still to do carry a count; finished orders pile up for ever, and counting
@@ -293,9 +298,12 @@ def manager_tab_count_query(actor: Actor, status: str, cap: int) -> Select:
     return capped_count(select(Order.id).where(order_scope(actor), Order.status == status), cap)
 
 
-def driver_orders(actor: Actor, tab: str) -> Select:
-    status, ordering = DRIVER_TABS[tab]
-    return orders_visible_to(actor).where(Order.status == status).order_by(ordering, Order.id)
+DRIVER_ORDERINGS = {tab: (ordering, Order.id) for tab, (_status, ordering) in DRIVER_TABS.items()}
+
+
+def driver_orders(actor: Actor, tab: str) -> PhoneList:
+    status, _ordering = DRIVER_TABS[tab]
+    return [order_scope(actor), Order.status == status], DRIVER_ORDERINGS[tab]
 
 
 # Orders a region's sales manager handles (confirm, ship), not the store that sells them.

@@ -52,7 +52,7 @@ from app.stores.delivery_rules import distance_m
 from app.web.access import portal_guard
 from app.web.db_connections import reads_first, start_writing
 from app.web.fragments import fragment
-from app.web.paging import Page, paginate
+from app.web.paging import Page, paginate, shaped_page
 from app.web.person import NOT_READ, alongside, read_alongside
 from app.web.rendering import render_page_or_block, see_other
 from app.web.unit_of_work import discard_work
@@ -180,17 +180,20 @@ def _pool_page(status: int = 200):
     mine = read_rows(statements.mine, statements.params).all()
     seen = request.args.get("seen")
     if seen and request.htmx and not request.htmx.boosted:
-        ids = paginate(
-            statements.ids, POOL_SIZE, as_rows=True, count_in_rows=True, params=statements.params
+        ids = shaped_page(
+            (),
+            lambda _where: (statements.ids, statements.ids),
+            POOL_SIZE,
+            shape="rider_pool_ids",
+            params=statements.params,
         )
         if _pool_version([row.id for row in ids.items], ids, mine, position, profile) == seen:
             return "", 204
-    page = paginate(
-        statements.cards,
+    page = shaped_page(
+        (),
+        lambda _where: (statements.cards, statements.ids),
         POOL_SIZE,
-        counted=statements.ids,
-        as_rows=True,
-        count_in_rows=True,
+        shape="rider_pool",
         params=statements.params,
     )
     grabbed = [card for card in mine if card.status == TaskStatus.ACCEPTED]
