@@ -10,8 +10,8 @@ says this viewer sees, written in SQL (`_price_column`) for the cards, sorting a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
-from flask import url_for
 from sqlalchemy import (
     ColumnElement,
     Integer,
@@ -36,6 +36,7 @@ from app.sqltext import in_the_text
 from app.stores.models import BusinessStatus, Store, StoreKind
 from app.web.bounds import MAX_PAGE, int_arg
 from app.web.paging import Page
+from app.web.urls import url_pattern
 
 PER_PAGE = 20
 # A shelf counts its products up to here ("共 200+ 件商品", ten pages): a buyer pages or narrows
@@ -175,8 +176,10 @@ def product_image_url(product_id: int, images: list, n: int = 0, thumb: bool = F
     if not images or n >= len(images):
         return None
     version = str(images[n]).rsplit("/", 1)[-1].removesuffix(".jpg")[:12]
-    size = "thumb" if thumb else None
-    return url_for("media.product_image", product_id=product_id, n=n + 1, size=size, v=version)
+    size = {"size": "thumb"} if thumb else {}
+    return url_pattern("media.product_image", "product_id", "n", "v", **size).format(
+        product_id, n + 1, quote(version, safe="")
+    )
 
 
 # ---- grids --------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, g, url_for
+from flask import Flask, g
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
@@ -26,21 +26,13 @@ from app.web.icons import icon
 from app.web.layout_facts import layout_facts
 from app.web.order_view import render_message, shut_store_notice
 from app.web.portals import PORTALS
+from app.web.urls import url_pattern
 from app.wholesale.models import Region
 
 
 def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
     local = to_local(value)
     return local.strftime(fmt) if local else ""
-
-
-ID_STANDIN = 987654321  # stands for a row's id in `url_pattern`
-
-
-def url_pattern(endpoint: str, key: str, **values) -> str:
-    """The URL of `endpoint` with `{}` where the row's `key` goes ("/store/orders/{}"): a list
-    routes once a page and formats it per row (`pattern.format(row.id)`), not once a row."""
-    return url_for(endpoint, **{key: ID_STANDIN}, **values).replace(str(ID_STANDIN), "{}")
 
 
 # The labels below are Chinese msgids kept in the domain (marked with N_); they are translated
