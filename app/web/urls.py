@@ -13,15 +13,15 @@ STANDIN = 987654321  # stands for the first row value; the next ones count up fr
 
 
 def url_pattern(endpoint: str, *keys: str, **values) -> str:
-    """The URL of `endpoint` with `{}` where each of `keys` goes, in order (the row's values are
-    numbers or plain words: a pattern's place is filled as is, not URL-encoded)."""
+    """The URL of `endpoint` with `{}` where the row's `key` goes (several keys: `{0}`, `{1}`,
+    ... in their order); the row's values are numbers or plain words, filled in as they are."""
     kept = g.setdefault("url_patterns", {})
     found_key = (endpoint, keys, tuple(sorted(values.items())))
     found = kept.get(found_key)
     if found is None:
         standins = {key: STANDIN + i for i, key in enumerate(keys)}
         found = url_for(endpoint, **values, **standins).replace("{", "{{").replace("}", "}}")
-        for key, standin in standins.items():
-            found = found.replace(str(standin), "{" + str(keys.index(key)) + "}")
+        for place, standin in enumerate(standins.values()):
+            found = found.replace(str(standin), "{}" if len(keys) == 1 else f"{{{place}}}")
         kept[found_key] = found
     return found
