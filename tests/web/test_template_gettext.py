@@ -27,8 +27,8 @@ def test_numbers_and_words_in_translations_read_the_same_in_both_languages(app, 
             "共 1 件商品|客户：&lt;i&gt;王&lt;/i&gt;|1 米"
         )
     client.post("/lang/en")
-    with client.session_transaction() as session:
-        lang = dict(session)
+    with client.session_transaction() as kept:
+        lang = dict(kept)
     with app.test_request_context("/"):
         session.update(lang)
         one = render_template_string(template, n=1, who="<i>Wang</i>")
