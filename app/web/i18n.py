@@ -12,7 +12,7 @@ from functools import cache
 
 from babel import Locale
 from flask import Flask, current_app, g, has_app_context, has_request_context, session
-from flask_babel import get_translations
+from flask_babel import get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup
 
@@ -41,6 +41,14 @@ def catalog():
     found = g.get("_catalog")
     if found is None:
         found = g._catalog = get_translations()
+    return found
+
+
+def locale_name() -> str:
+    """This request's language ("zh_CN", "en"), looked up once."""
+    found = g.get("_locale_name")
+    if found is None:
+        found = g._locale_name = str(get_locale() or "zh_CN")
     return found
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import Flask, g
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
@@ -21,7 +20,7 @@ from app.ordering.states import MANAGER_LABELS, ORDER_MACHINE
 from app.stores.delivery_rules import SLOT_MINUTES, starting_fee
 from app.stores.models import Store
 from app.stores.profile import store_image_url
-from app.web.i18n import pgettext, translate
+from app.web.i18n import locale_name, pgettext, translate
 from app.web.icons import icon
 from app.web.layout_facts import layout_facts
 from app.web.order_view import render_message, shut_store_notice
@@ -175,6 +174,6 @@ def register_template_helpers(app: Flask) -> None:
         return {
             "actor": g.get("actor"),
             "portal": g.get("portal"),
-            "locale": str(get_locale() or "zh_CN"),
+            "locale": locale_name(),
             "facts": layout_facts(),
         }
