@@ -24,6 +24,9 @@ class Row:
     result: Result | None = None
     problem: str = ""  # why the row failed or was not measured
     notes: list[str] = field(default_factory=list)
+    cookie: str = ""  # the logged-in session its requests carry
+    beside_rps: float | None = None  # its reference, measured in turns with it
+    paired_ratio: float | None = None  # its req/s over its reference's in those turns
 
     @property
     def ok(self) -> bool:
@@ -44,6 +47,11 @@ class SizeReport:
         return next((r for r in self.rows if r.key == key), None)
 
     def ratio(self, row: Row, key: str) -> float | None:
+        """`row`'s req/s over the row `key`'s; over its own reference, as measured in turns with
+        it when it was (a host whose speed drifts from minute to minute moves both alike, where
+        the reference's own row was measured minutes earlier)."""
+        if key == row.base and row.paired_ratio is not None:
+            return row.paired_ratio
         base = self.row(key)
         if row.rps is None or base is None or not base.rps:
             return None
@@ -64,6 +72,11 @@ def verdict(report: SizeReport, row: Row) -> str:
         if row.result.exhausted:
             parts.append(f"{row.result.exhausted} connections ran out of tasks (raise --tap-tasks)")
     parts.extend(row.notes)
+    if row.beside_rps:
+        parts.append(
+            f"in turns with the hand-tuned page: {row.paired_ratio:.2f} "
+            f"(hand-tuned {row.beside_rps:,.1f} req/s in those turns)"
+        )
     if row.is_list and row.ok:
         ratio = report.ratio(row, row.base)
         if ratio is not None:

@@ -134,6 +134,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="accepted tasks for each tap row (default: enough for 2,500 taps/s)",
     )
     parser.add_argument(
+        "--beside",
+        type=float,
+        default=5.0,
+        help="seconds of each turn when a page and the hand-tuned page are measured in turns "
+        "(its ×hand-tuned is taken from those turns; 0: from the two rows)",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="turns of --beside seconds each")
+    parser.add_argument(
         "--reference-rows", type=int, default=50, help="rows of the hand-tuned page"
     )
     parser.add_argument(
@@ -274,6 +282,8 @@ def run_size(args: argparse.Namespace, orders: int) -> SizeReport:
                         shop = {"leaf": data.shop_leaf_id, "product": data.shop_product_id}
                         target = dataclasses.replace(target, path=target.path.format(**shop))
                         bench_get(args, target, row, port, sessions.get(target.who))
+                        if target.who is not None and target.base == "hand_tuned" and row.ok:
+                            measure_beside(args, target, row, port, ports["reference"])
                 except (RuntimeError, OSError, LoginFailed) as exc:
                     row.problem = row.problem or f"{type(exc).__name__}: {exc}".splitlines()[0]
                 say(f"  {_progress(row)}")
@@ -392,7 +402,7 @@ def bench_get(args, target: Target, row: Row, port: int, session) -> None:
         session = _session(row, session)
         if session is None:
             return
-        headers["Cookie"] = session.cookie
+        headers["Cookie"] = row.cookie = session.cookie
     answer = _probe(port, "GET", target.path, headers)
     _judge_first_answer(row, answer, expect_page=target.key != "hello")
     if answer.status >= 300 and not args.measure_failures:
@@ -407,6 +417,40 @@ def bench_get(args, target: Target, row: Row, port: int, session) -> None:
     )
     if row.result.errors and not row.problem:
         row.problem = f"{row.result.errors:,} errors"
+
+
+def measure_beside(args, target: Target, row: Row, port: int, reference: int | None) -> None:
+    """The page and the hand-tuned page in turns, `--rounds` times `--beside` seconds each:
+    this host's speed drifts by a third from one minute to the next, and a ratio of two
+    measurements taken minutes apart carries that drift. The row's ×hand-tuned is the page's
+    requests over the hand-tuned page's in those turns."""
+    if reference is None or args.beside <= 0 or args.rounds <= 0:
+        return
+    page = load.Spec("GET", target.path, _cookie(row))
+    tuned = load.Spec("GET", "/orders", {})
+    if args.warmup > 0:  # the reference's workers and connections warm first, as every target's
+        load.measure(
+            args.tool_used, HOST, reference, tuned, args.warmup, args.connections, args.wrk_threads
+        )
+    served, served_tuned = 0.0, 0.0
+    for _ in range(args.rounds):
+        for spec, to in ((page, port), (tuned, reference)):
+            result = load.measure(
+                args.tool_used, HOST, to, spec, args.beside, args.connections, args.wrk_threads
+            )
+            if result.errors:
+                return
+            if spec is page:
+                served += result.rps
+            else:
+                served_tuned += result.rps
+    if served_tuned:
+        row.beside_rps = served_tuned / args.rounds
+        row.paired_ratio = served / served_tuned
+
+
+def _cookie(row: Row) -> dict:
+    return {"Cookie": row.cookie} if row.cookie else {}
 
 
 def add_tap_tasks(args, data: seed.BenchData) -> dict[str, list[int]]:

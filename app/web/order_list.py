@@ -1,9 +1,10 @@
-"""The desktop portals' order lists as rows, not ORM objects.
+"""The order lists as rows, not ORM objects.
 
 One Core `select` of the shown columns (the order, who carries it, the store's name where a
-list shows it) inside the actor's scope (`order_search`, built on `order_scope`), one query for
-the items of the page's orders when the list shows them, and at most one capped count. Labels
-are translated once per page, not once per row.
+list shows it, its first items summed up in SQL) inside the actor's scope (`order_search`,
+built on `order_scope`), with the capped count and the layout's figures beside the rows: one
+statement, built once per shape of its WHERE (`paging.shaped_page`). Labels are translated once
+per page, not once per row.
 """
 
 from __future__ import annotations
