@@ -27,6 +27,19 @@ def to_local(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC).astimezone(SHANGHAI)
 
 
+# Shanghai has kept +8 without summer time since 1991: a time after that is shown by adding
+# it, four times cheaper than the zone's conversion and strftime (a list shows twenty)
+SHANGHAI_OFFSET = timedelta(hours=8)
+FIXED_OFFSET_SINCE = datetime(1991, 9, 15)
+
+
+def local_minute(value: datetime) -> str:
+    """A naive UTC time as Shanghai's "2026-11-30 18:03"."""
+    if value.tzinfo is None and value >= FIXED_OFFSET_SINCE:
+        return (value + SHANGHAI_OFFSET).isoformat(" ", "minutes")
+    return to_local(value).strftime("%Y-%m-%d %H:%M")
+
+
 def local_day_start(day: date) -> datetime:
     """The UTC instant at which a Shanghai calendar day begins (for "today" and date filters)."""
     return datetime.combine(day, time.min, SHANGHAI).astimezone(UTC).replace(tzinfo=None)

@@ -73,12 +73,11 @@ class LayoutFacts:
     def params(self) -> dict[str, Any]:
         return {name: getattr(self._actor, field) for field, name in BOUND_ACTOR.items()}
 
-    def ride_along(self) -> tuple[list, dict[str, Any]]:
-        """The figures as extra columns for the page's own statement, with their parameters;
+    def ride_along(self) -> list:
+        """The figures as extra columns for the page's own statement (their values: `params`);
         `take(row)` reads them back, and no statement of their own is needed."""
         statement = _statement(self._portal, self._actor.role, self._queries)
-        columns = [c.element.label(FACT_PREFIX + c.name) for c in statement.selected_columns]
-        return columns, self.params()
+        return [c.element.label(FACT_PREFIX + c.name) for c in statement.selected_columns]
 
     def take(self, row) -> None:
         mapping = row._mapping

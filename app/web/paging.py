@@ -167,7 +167,7 @@ def _shaped(where, bound: Sequence[BindParameter], build, cap: int, facts) -> _S
     counting = capped_count(counted, cap)
     query = query.add_columns(counting.scalar_subquery().label(TOTAL_COLUMN))
     if facts is not None:
-        query = query.add_columns(*facts.ride_along()[0])
+        query = query.add_columns(*facts.ride_along())
     query = query.limit(in_the_text("page_limit")).offset(in_the_text("page_offset"))
     return _Shaped(query, counting)
 
@@ -191,7 +191,7 @@ def _named(where, bound: Sequence[BindParameter]) -> list[ColumnElement[bool]]:
 
 
 def without_total(row) -> dict:
-    """A row of a `count_in_rows` (or `facts`) page as a dict of its own columns."""
+    """A row of a `shaped_page` as a dict of its own columns (without the count and figures)."""
     return {
         key: value
         for key, value in row._mapping.items()
